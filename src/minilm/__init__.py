@@ -1,0 +1,40 @@
+"""minilm: a faithful, fast, torch-free implementation of sentence-transformers/all-MiniLM-L6-v2.
+
+    import minilm
+    model = minilm.load()
+    vectors = model.encode(["That is a happy person", "Today is a sunny day"])  # (2, 384) float32
+"""
+
+from minilm.checkpoint.known import DEFAULT_MODEL
+from minilm.compat import SentenceTransformer
+from minilm.encoder import Chunks, EncodeInfo, Encoder
+from minilm.errors import (
+    CheckpointError,
+    DigestMismatchError,
+    InputError,
+    InputTypeError,
+    MinilmError,
+    MissingExtraError,
+    ModelNotFoundError,
+    TooLongError,
+)
+from minilm.loading import load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "CheckpointError",
+    "Chunks",
+    "DigestMismatchError",
+    "EncodeInfo",
+    "Encoder",
+    "InputError",
+    "InputTypeError",
+    "MinilmError",
+    "MissingExtraError",
+    "ModelNotFoundError",
+    "SentenceTransformer",
+    "TooLongError",
+    "load",
+]

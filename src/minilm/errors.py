@@ -1,0 +1,38 @@
+"""The exceptions minilm raises at its boundaries.
+
+Every error says what was seen, what was expected and, where there is one, how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class MinilmError(Exception):
+    """Base class of every error minilm raises on purpose."""
+
+
+class CheckpointError(MinilmError):
+    """A model folder or weights file is missing, incomplete, corrupt or inconsistent."""
+
+
+class DigestMismatchError(CheckpointError):
+    """The weights of a known model do not have the digest of its official release."""
+
+
+class ModelNotFoundError(CheckpointError):
+    """No source (path, caches, bundled package, download) could provide the model."""
+
+
+class InputError(MinilmError, ValueError):
+    """A text or an argument passed to the encoder is not usable (names the offending index)."""
+
+
+class InputTypeError(MinilmError, TypeError):
+    """An input item has the wrong type (names the index and the type seen)."""
+
+
+class TooLongError(InputError):
+    """A text is over the model's token limit and the policy is on_long="error"."""
+
+
+class MissingExtraError(MinilmError, ImportError):
+    """An optional dependency is not installed; the message names the pip command that adds it."""

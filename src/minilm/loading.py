@@ -1,0 +1,48 @@
+"""`minilm.load`: find a model, check its weights, build the tokenizer and an engine."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from minilm import engines
+from minilm.checkpoint import read_folder, resolve
+from minilm.checkpoint.cache import file_digest
+from minilm.checkpoint.known import KNOWN_MODELS, canonical_name
+from minilm.checkpoint.weights import load_weights
+from minilm.encoder import Encoder
+from minilm.engines.base import Checkpoint
+from minilm.errors import DigestMismatchError
+from minilm.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+
+def load(
+    name_or_path: str | os.PathLike[str] | None = None,
+    engine: str = "auto",
+    threads: int | None = None,
+    allow_download: bool = True,
+) -> Encoder:
+    """Load a sentence-transformers BERT model (default: sentence-transformers/all-MiniLM-L6-v2).
+
+    name_or_path: a model folder, or a hub name found (in order) in the Hugging Face cache, minilm's cache,
+    an installed weights package, or downloaded on first use.
+    engine: "auto" (the fastest installed) or a name from minilm.engines.ENGINES ("numpy" always works).
+    threads: compute threads for engines that control them (None: the engine's default).
+    The weights of a known model must have its official sha256; a mismatch raises DigestMismatchError.
+    """
+    resolved = resolve(name_or_path, allow_download=allow_download)
+    folder = read_folder(resolved.path)
+    sha256 = file_digest(folder.weights)
+    known = None if resolved.source == "path" else KNOWN_MODELS.get(canonical_name(resolved.name))
+    if known is not None and sha256 != known.sha256:
+        raise DigestMismatchError(
+            f"{folder.weights} has sha256 {sha256}, but the official {known.repo_id} weights have "
+            f"{known.sha256}; delete the file (or pass its folder as a path to load it anyway)"
+        )
+    tokenizer = Tokenizer.from_folder(folder)
+    checkpoint = Checkpoint(folder, load_weights(folder.weights, folder.config.bert), sha256)
+    built = engines.create(engine, checkpoint, threads)
+    log.info("loaded %s from %s (%s) on engine %s", resolved.name, folder.path, resolved.source, built.name)
+    return Encoder(resolved.name, folder, tokenizer, built, sha256, resolved.source)

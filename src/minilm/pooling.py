@@ -1,0 +1,30 @@
+"""From token states to one vector per text, as sentence-transformers' Pooling and Normalize modules do."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minilm.config import PoolingMode
+
+
+def pool(states: np.ndarray, lengths: np.ndarray, mode: PoolingMode) -> np.ndarray:
+    """states (B, T, H), lengths (B,) -> (B, H). Positions past a row's length never contribute."""
+    b, t, _ = states.shape
+    keep = (np.arange(t)[None, :] < lengths[:, None])[:, :, None]  # (B, T, 1)
+    if mode == "cls":
+        return states[:, 0].copy()
+    if mode == "max":
+        return np.where(keep, states, np.float32(-1e9)).max(axis=1)
+    summed = np.where(keep, states, np.float32(0)).sum(axis=1)  # (B, H)
+    counts = np.maximum(lengths.astype(np.float32), np.float32(1e-9))[:, None]  # (B, 1)
+    if mode == "mean":
+        return summed / counts
+    if mode == "mean_sqrt_len":
+        return summed / np.sqrt(counts)
+    raise ValueError(f"pooling mode {mode!r} is unknown")
+
+
+def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    """Rows scaled to unit L2 norm (torch.nn.functional.normalize: norm clamped at eps)."""
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.maximum(norms, np.float32(eps))).astype(np.float32)
