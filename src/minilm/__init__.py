@@ -1,8 +1,8 @@
 """minilm: a faithful, fast, torch-free implementation of sentence-transformers/all-MiniLM-L6-v2.
 
-    import minilm
-    model = minilm.load()
-    vectors = model.encode(["That is a happy person", "Today is a sunny day"])  # (2, 384) float32
+import minilm
+model = minilm.load()
+vectors = model.encode(["That is a happy person", "Today is a sunny day"])  # (2, 384) float32
 """
 
 from minilm.checkpoint.known import DEFAULT_MODEL

@@ -30,9 +30,7 @@ def windows(tokens: Tokens, max_length: int, overlap: int, cls_id: int, sep_id: 
     start = 0
     while True:
         stop = min(start + size, len(body_ids))
-        out.append(
-            Window([cls_id, *body_ids[start:stop], sep_id], body_offsets[start][0], body_offsets[stop - 1][1])
-        )
+        out.append(Window([cls_id, *body_ids[start:stop], sep_id], body_offsets[start][0], body_offsets[stop - 1][1]))
         if stop == len(body_ids):
             return out
         start = stop - overlap

@@ -163,8 +163,8 @@ class Encoder:
                     units = [self.tokenizer.truncate(t.ids) for t in block]
                     token_states += self._embed_units(units, batch_size, tokens=True)
                 elif on_long == "chunk":
-                    pooled[start : start + len(block)], n_chunks[start : start + len(block)] = (
-                        self._embed_chunked(block, batch_size, chunk_overlap)
+                    pooled[start : start + len(block)], n_chunks[start : start + len(block)] = self._embed_chunked(
+                        block, batch_size, chunk_overlap
                     )
                 else:
                     units = [self.tokenizer.truncate(t.ids) for t in block]
@@ -239,9 +239,7 @@ class Encoder:
             stacklevel=4,
         )
 
-    def _embed_chunked(
-        self, block: list[Tokens], batch_size: int, overlap: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _embed_chunked(self, block: list[Tokens], batch_size: int, overlap: int) -> tuple[np.ndarray, np.ndarray]:
         """One vector per text: the token-weighted mean of its windows' pooled vectors."""
         cls_id, sep_id = self.tokenizer.cls_id, self.tokenizer.sep_id
         windows = [chunking.windows(t, self.max_seq_length, overlap, cls_id, sep_id) for t in block]

@@ -9,7 +9,7 @@ from minilm.config import PoolingMode
 
 def pool(states: np.ndarray, lengths: np.ndarray, mode: PoolingMode) -> np.ndarray:
     """states (B, T, H), lengths (B,) -> (B, H). Positions past a row's length never contribute."""
-    b, t, _ = states.shape
+    t = states.shape[1]
     keep = (np.arange(t)[None, :] < lengths[:, None])[:, :, None]  # (B, T, 1)
     if mode == "cls":
         return states[:, 0].copy()

@@ -60,9 +60,7 @@ def from_hub(repo_id: str, target: Path, expected_sha256: str | None, revision: 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        snapshot_download(
-            repo_id=repo_id, revision=revision, local_dir=str(staging), allow_patterns=HUB_PATTERNS
-        )
+        snapshot_download(repo_id=repo_id, revision=revision, local_dir=str(staging), allow_patterns=HUB_PATTERNS)
         for stale in staging.glob(".cache"):
             shutil.rmtree(stale, ignore_errors=True)
         return _install(staging, target, expected_sha256)

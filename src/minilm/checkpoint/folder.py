@@ -80,8 +80,7 @@ def read_folder(path: Path) -> ModelFolder:
         do_lower_case = bool(read_json(tok_config).get("do_lower_case", True))
     if max_seq_length > bert.max_position_embeddings:
         raise CheckpointError(
-            f"{st_file}: max_seq_length {max_seq_length} exceeds max_position_embeddings "
-            f"{bert.max_position_embeddings}"
+            f"{st_file}: max_seq_length {max_seq_length} exceeds max_position_embeddings {bert.max_position_embeddings}"
         )
 
     tokenizer_json = path / "tokenizer.json"

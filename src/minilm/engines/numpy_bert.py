@@ -15,25 +15,36 @@ from minilm.checkpoint.weights import Weights
 from minilm.config import BertConfig
 from minilm.engines.base import Checkpoint
 
-# Abramowitz & Stegun 7.1.26: |error| <= 1.5e-7 on erf, i.e. within float32's resolution of the exact value.
+# Abramowitz & Stegun 7.1.26: |error| <= 1.5e-7 on erf in exact arithmetic; evaluated in float32 the
+# error stays under 6e-7 (tested), far below the 1e-5 parity tolerance.
 _AS_P = 0.3275911
 _AS_A = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 
 def erf(x: np.ndarray) -> np.ndarray:
-    """Error function, elementwise, evaluated in float64 (numpy has no erf of its own)."""
-    x64 = x.astype(np.float64)
-    sign = np.sign(x64)
-    a = np.abs(x64)
-    t = 1.0 / (1.0 + _AS_P * a)
-    a1, a2, a3, a4, a5 = _AS_A
-    poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+    """Error function, elementwise in float32 (numpy has no erf of its own); in-place steps keep it cheap."""
+    a = np.abs(x)
+    t = 1.0 / (1.0 + np.float32(_AS_P) * a)
+    poly = np.full_like(t, np.float32(_AS_A[4]))
+    for coefficient in _AS_A[3::-1]:  # Horner: t * (a1 + t * (a2 + ...))
+        poly *= t
+        poly += np.float32(coefficient)
+    poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # t * P(t) * exp(-x^2) = erfc(|x|)
+    np.subtract(np.float32(1), poly, out=poly)
+    return np.copysign(poly, x, out=poly)
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
-    """GELU with the exact erf form: x * Phi(x)."""
-    return (0.5 * x * (1.0 + erf(x * np.float32(1 / np.sqrt(2))))).astype(np.float32)
+    """GELU with the exact erf form: x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2)))."""
+    phi = erf(x * np.float32(1 / np.sqrt(2)))
+    phi += np.float32(1)
+    phi *= np.float32(0.5)
+    phi *= x
+    return phi
 
 
 def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
