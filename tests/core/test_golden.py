@@ -45,7 +45,7 @@ def test_literal_pad_token_is_attended(real_model) -> None:
 
 def test_truncation_at_256_tokens(real_model) -> None:
     long_text = "word " * 600
-    vectors, info = real_model.encode_with_info([long_text, "short"])
+    _, info = real_model.encode_with_info([long_text, "short"])
     assert info.token_counts.tolist() == [602, 3]
     assert info.truncated.tolist() == [True, False]
     assert len(real_model.tokenize(long_text)[0]) == 256
