@@ -61,7 +61,8 @@ def cached_step(
         [column[i : i + mini_batch_size] for i in range(0, len(column), mini_batch_size)] for column in columns
     ]
     # 1. embeddings without graph, one RNG state per mini-batch
-    states, embedded = [], []
+    states: list[list[tuple[torch.Tensor, torch.Tensor | None]]] = []
+    embedded: list[torch.Tensor] = []
     with torch.no_grad():
         for column_chunks in chunks:
             states.append([])

@@ -133,7 +133,9 @@ class Bert(nn.Module):
     def __init__(self, config: BertConfig, hidden_dropout: float = 0.1, attention_dropout: float = 0.1):
         super().__init__()
         if config.hidden_act not in ("gelu", "relu"):
-            raise ValueError(f"the torch model implements hidden_act 'gelu' (erf) and 'relu', not {config.hidden_act!r}")
+            raise ValueError(
+                f"the torch model implements hidden_act 'gelu' (erf) and 'relu', not {config.hidden_act!r}"
+            )
         self.config = config
         self.embeddings = Embeddings(config, hidden_dropout)
         self.encoder = Encoder(config, hidden_dropout, attention_dropout)

@@ -35,7 +35,7 @@ def prune(source: str | Path, layers: Sequence[int], output: str | Path) -> Path
     kept = {k: v for k, v in weights.items() if not k.startswith("encoder.layer.")}
     for new, old in enumerate(layers):
         prefix = f"encoder.layer.{old}."
-        kept.update({f"encoder.layer.{new}.{k[len(prefix):]}": v for k, v in weights.items() if k.startswith(prefix)})
+        kept.update({f"encoder.layer.{new}.{k[len(prefix) :]}": v for k, v in weights.items() if k.startswith(prefix)})
     student = dataclasses.replace(bert, num_hidden_layers=len(layers))
     out = Path(output)
     write_folder_files(folder, out, student, folder.config.pooling, folder.config.max_seq_length)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import math
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from minilm.checkpoint import resolve
 from minilm.errors import InputError, MissingExtraError

@@ -1,10 +1,10 @@
 """Writing a trained model as a sentence-transformers folder that minilm.load and SentenceTransformer both read.
 
-    config.json, model.safetensors            the BERT (keys as the original checkpoint)
-    tokenizer.json, vocab.txt, ...             copied from the model the training started from
-    modules.json                               Transformer -> Pooling -> Normalize
-    sentence_bert_config.json                  max_seq_length for inference (the source's 256, not training's 128)
-    1_Pooling/config.json, 2_Normalize/
+config.json, model.safetensors            the BERT (keys as the original checkpoint)
+tokenizer.json, vocab.txt, ...             copied from the model the training started from
+modules.json                               Transformer -> Pooling -> Normalize
+sentence_bert_config.json                  max_seq_length for inference (the source's 256, not training's 128)
+1_Pooling/config.json, 2_Normalize/
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def seed_everything(seed: int) -> None:
 
 
 def warmup_linear(warmup: int, total: int) -> Callable[[int], float]:
-    """LR factor: 0 -> 1 over `warmup` steps, then 1 -> 0 linearly until `total` (sentence-transformers' WarmupLinear)."""
+    """LR factor: 0 -> 1 over `warmup` steps, then 1 -> 0 linearly to `total` (sentence-transformers' WarmupLinear)."""
 
     def factor(step: int) -> float:
         if step < warmup:
@@ -88,7 +88,8 @@ def warmup_linear(warmup: int, total: int) -> Callable[[int], float]:
 
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
     """AdamW with weight decay on the weight matrices only (not biases nor LayerNorm)."""
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in model.named_parameters():
         (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(p)
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
@@ -219,7 +220,9 @@ class Trainer:
             rate = pairs / max(time.perf_counter() - started, 1e-9)
             self._record({"step": self.step, "loss": loss, "dataset": name, "rows": len(rows),
                           "batch": batch_digest(rows), "lr": self.scheduler.get_last_lr()[0]})  # fmt: skip
-            bar.set_postfix(loss=f"{loss:.4f}", rows_per_s=f"{rate:.1f}", **{k: f"{v:.2f}" for k, v in self.scores.items()})
+            bar.set_postfix(
+                loss=f"{loss:.4f}", rows_per_s=f"{rate:.1f}", **{k: f"{v:.2f}" for k, v in self.scores.items()}
+            )
             bar.update(1)
             for callback in self.callbacks:
                 callback(self.step, loss)
