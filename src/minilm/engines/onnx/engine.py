@@ -1,0 +1,62 @@
+"""The ONNX Runtime engines: the encoder graph built from the weights (graph.py), cached (store.py), run on
+explicit threads (session.py). "onnx" is fp32 and matches the numpy engine within 1e-5; "onnx-int8" runs the
+quantized graph of quantize.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from minilm.engines.base import Checkpoint
+from minilm.engines.onnx import graph, quantize, store
+from minilm.engines.onnx.session import RUN_LOCK, default_threads, open_session
+from minilm.errors import InputError
+
+# Measured on the 2-core development machine (benchmarks/onnx_layouts.py, docs/onnx.md): plain operators,
+# optimized by ONNX Runtime's extended level, beat ONNX Runtime's fused contrib operators.
+FUSED = False
+
+
+class OnnxEngine:
+    """BERT on ONNX Runtime: token ids and lengths in, token states out (base.Engine)."""
+
+    def __init__(self, session: ort.InferenceSession, name: str, threads: int):
+        self.session = session
+        self.name = name
+        self._threads = threads
+
+    @property
+    def threads(self) -> int | None:
+        return self._threads
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None) -> OnnxEngine:
+        """The fp32 engine: the graph of these weights, from the cache or built and cached now."""
+        config = checkpoint.folder.config.bert
+        variant = "fused" if FUSED else "plain"
+        source = store.cached(checkpoint.sha256, variant, lambda: graph.build(checkpoint.weights, config, FUSED))
+        return cls._open(source, "onnx", threads)
+
+    @classmethod
+    def int8_from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None) -> OnnxEngine:
+        """The int8 engine (quantize.RECIPE): built from the fp32 graph, cached like it."""
+        config = checkpoint.folder.config.bert
+        source = store.cached(
+            checkpoint.sha256, f"int8-{quantize.RECIPE.name}", lambda: quantize.build(checkpoint.weights, config)
+        )
+        return cls._open(source, "onnx-int8", threads)
+
+    @classmethod
+    def _open(cls, source: Path | bytes, name: str, threads: int | None) -> OnnxEngine:
+        if threads is not None and threads < 1:
+            raise InputError(f"threads must be a positive int or None, got {threads!r}")
+        count = threads or default_threads()
+        return cls(open_session(source, count), name, count)
+
+    def forward(self, input_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        feeds = {"input_ids": np.ascontiguousarray(input_ids, np.int64), "lengths": np.asarray(lengths, np.int64)}
+        with RUN_LOCK:
+            return self.session.run(["states"], feeds)[0]  # (B, T, H)
