@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+import onnx
 from minilm.engines.base import Checkpoint
-from minilm.engines.onnx import graph, quantize, store
+from minilm.engines.onnx import calibration, graph, quantize, store
 from minilm.engines.onnx.session import RUN_LOCK, default_threads, open_session
 from minilm.errors import InputError
+from minilm.tokenizer import Tokenizer
 
 # Measured on the 2-core development machine (benchmarks/onnx_layouts.py, docs/onnx.md): plain operators,
 # optimized by ONNX Runtime's extended level, beat ONNX Runtime's fused contrib operators.
@@ -44,9 +46,12 @@ class OnnxEngine:
     def int8_from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None) -> OnnxEngine:
         """The int8 engine (quantize.RECIPE): built from the fp32 graph, cached like it."""
         config = checkpoint.folder.config.bert
-        source = store.cached(
-            checkpoint.sha256, f"int8-{quantize.RECIPE.name}", lambda: quantize.build(checkpoint.weights, config)
-        )
+
+        def make() -> onnx.ModelProto:
+            batches = calibration.batches(Tokenizer.from_folder(checkpoint.folder))
+            return quantize.build(checkpoint.weights, config, quantize.RECIPE, batches)
+
+        source = store.cached(checkpoint.sha256, f"int8-{quantize.RECIPE.name}", make)
         return cls._open(source, "onnx-int8", threads)
 
     @classmethod
