@@ -82,3 +82,9 @@ def test_several_encoders_in_threads_agree_with_serial(tiny_dir: Path) -> None:
     assert len(got) == 4
     for vectors in got:
         np.testing.assert_allclose(vectors, want, atol=1e-6, rtol=0)
+
+
+def test_int8_cache_name_follows_the_recipe() -> None:
+    from minilm.engines.onnx import engine, quantize
+
+    assert quantize.RECIPE.name == engine.RECIPE_NAME

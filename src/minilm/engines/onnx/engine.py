@@ -6,20 +6,24 @@ quantized graph of quantize.py.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime as ort
 
-import onnx
 from minilm.engines.base import Checkpoint
-from minilm.engines.onnx import calibration, graph, quantize, store
+from minilm.engines.onnx import store
 from minilm.engines.onnx.session import RUN_LOCK, default_threads, open_session
 from minilm.errors import InputError
 from minilm.tokenizer import Tokenizer
 
+if TYPE_CHECKING:
+    import onnx
+
 # Measured on the 2-core development machine (benchmarks/onnx_layouts.py, docs/onnx.md): plain operators,
 # optimized by ONNX Runtime's extended level, beat ONNX Runtime's fused contrib operators.
 FUSED = False
+RECIPE_NAME = "pc-smooth0.5-ffn_down-fp32"  # quantize.RECIPE's name (tested equal), kept here for a cheap import
 
 
 class OnnxEngine:
@@ -39,7 +43,13 @@ class OnnxEngine:
         """The fp32 engine: the graph of these weights, from the cache or built and cached now."""
         config = checkpoint.folder.config.bert
         variant = "fused" if FUSED else "plain"
-        source = store.cached(checkpoint.sha256, variant, lambda: graph.build(checkpoint.weights, config, FUSED))
+
+        def make() -> onnx.ModelProto:
+            from minilm.engines.onnx import graph  # onnx is imported only to build: a cached load skips it
+
+            return graph.build(checkpoint.weights, config, FUSED)
+
+        source = store.cached(checkpoint.sha256, variant, make)
         return cls._open(source, "onnx", threads)
 
     @classmethod
@@ -48,10 +58,12 @@ class OnnxEngine:
         config = checkpoint.folder.config.bert
 
         def make() -> onnx.ModelProto:
+            from minilm.engines.onnx import calibration, quantize
+
             batches = calibration.batches(Tokenizer.from_folder(checkpoint.folder))
             return quantize.build(checkpoint.weights, config, quantize.RECIPE, batches)
 
-        source = store.cached(checkpoint.sha256, f"int8-{quantize.RECIPE.name}", make)
+        source = store.cached(checkpoint.sha256, f"int8-{RECIPE_NAME}", make)
         return cls._open(source, "onnx-int8", threads)
 
     @classmethod

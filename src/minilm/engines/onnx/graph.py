@@ -14,6 +14,7 @@ Inputs: input_ids (B, T) int64 and lengths (B,) int64. Outputs: states (B, T, H)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,14 +41,14 @@ class _Graph:
         return name
 
     def op(self, op_type: str, inputs: list[str], domain: str = "", outputs: int = 1, name: str = "",
-           **attrs: object) -> list[str]:  # fmt: skip
+           **attrs: Any) -> list[str]:  # fmt: skip
         self.count += 1
         node_name = name or f"{op_type.lower()}_{self.count}"
         names = [f"{node_name}_out{i}" for i in range(outputs)]
         self.nodes.append(helper.make_node(op_type, inputs, names, name=node_name, domain=domain or None, **attrs))
         return names
 
-    def one(self, op_type: str, inputs: list[str], domain: str = "", name: str = "", **attrs: object) -> str:
+    def one(self, op_type: str, inputs: list[str], domain: str = "", name: str = "", **attrs: Any) -> str:
         return self.op(op_type, inputs, domain, 1, name, **attrs)[0]
 
     def linear(self, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
@@ -68,7 +69,7 @@ def _gelu(g: _Graph, x: str) -> str:
     return g.one("Mul", [g.one("Mul", [x, phi]), "c_half"])
 
 
-def _layer_plain(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask_bias: str) -> str:
+def _layer_plain(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str) -> str:
     """One post-LayerNorm transformer layer on plain operators; x (B, T, H) -> (B, T, H)."""
     p, name = f"encoder.layer.{n}.", f"layer{n}"
     scale = np.float32(1 / np.sqrt(c.head_size))  # folded into the query projection
@@ -81,7 +82,7 @@ def _layer_plain(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask_bias
     q = g.one("Transpose", [heads[0]], perm=[0, 2, 1, 3])  # (B, nh, T, hs)
     k = g.one("Transpose", [heads[1]], perm=[0, 2, 3, 1])  # (B, nh, hs, T)
     v = g.one("Transpose", [heads[2]], perm=[0, 2, 1, 3])  # (B, nh, T, hs)
-    scores = g.one("Add", [g.one("MatMul", [q, k]), mask_bias])  # (B, nh, T, T)
+    scores = g.one("Add", [g.one("MatMul", [q, k]), mask])  # mask: (B, 1, 1, T) additive bias  # (B, nh, T, T)
     context = g.one("MatMul", [g.one("Softmax", [scores], axis=-1), v])  # (B, nh, T, hs)
     context = g.one("Reshape", [g.one("Transpose", [context], perm=[0, 2, 1, 3]), "c_merge_shape"])  # (B, T, H)
     o = p + "attention.output."
@@ -98,14 +99,14 @@ def _layer_norm(g: _Graph, w: Weights, c: BertConfig, x: str, prefix: str) -> st
     return g.one("LayerNormalization", [x, gamma, beta], axis=-1, epsilon=c.layer_norm_eps)
 
 
-def _layer_fused(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask_index: str) -> str:
+def _layer_fused(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str) -> str:
     """The same layer on ONNX Runtime's contrib operators: Attention, SkipLayerNormalization, BiasGelu."""
     p = f"encoder.layer.{n}."
     a = p + "attention.self."
     wqkv = np.concatenate([w[a + "query.weight"], w[a + "key.weight"], w[a + "value.weight"]]).T  # (H, 3H)
     bqkv = np.concatenate([w[a + "query.bias"], w[a + "key.bias"], w[a + "value.bias"]])
     context = g.one(
-        "Attention", [x, g.const(p + "qkv.weight", wqkv), g.const(p + "qkv.bias", bqkv), mask_index],
+        "Attention", [x, g.const(p + "qkv.weight", wqkv), g.const(p + "qkv.bias", bqkv), mask],
         MS_DOMAIN, num_heads=c.num_attention_heads,
     )  # fmt: skip  # (B, T, H); mask_index (B,) int32 = each row's length (right padding)
     o = p + "attention.output."
