@@ -10,7 +10,7 @@ import pytest
 
 import minilm
 from minilm.checkpoint.cache import minilm_home
-from minilm.engines.onnx import store
+from minilm.engines.onnx import engine, store
 from minilm.errors import InputError
 
 TEXTS = ["the cat sat on the mat", "a happy dog", "hello world !", "today is a sunny day , is that so ?", ""]
@@ -34,7 +34,7 @@ def test_threads_are_explicit_and_reported(tiny_dir: Path) -> None:
 
 def test_graph_is_cached_by_digest_and_reused(tiny_dir: Path) -> None:
     first = minilm.load(tiny_dir, engine="onnx")
-    path = store.graph_path(first.sha256, "plain")
+    path = store.graph_path(first.sha256, "fused" if engine.FUSED else "plain")
     assert path.is_file() and path.parent == minilm_home() / "onnx"
     stamp = path.stat().st_mtime_ns
     minilm.load(tiny_dir, engine="onnx")
