@@ -55,16 +55,39 @@ def load(name: str, batch_size: int = 32) -> Encode:
 
 
 def _fastembed() -> Encode:
-    """fastembed on a local ONNX export of the model (the one st-onnx wrote; fastembed cannot reach the hub)."""
+    """fastembed on a local ONNX export of the model (fastembed cannot reach the hub)."""
     from fastembed import TextEmbedding
     from fastembed.common.model_description import ModelSource, PoolingType
 
     folder = _copy()
     if not (folder / "onnx" / "model.onnx").exists():
-        load("st-onnx")  # exports onnx/model.onnx into the copy
+        _export(folder, folder / "onnx" / "model.onnx")
     name = "local/all-MiniLM-L6-v2"
     if name not in [m["model"] for m in TextEmbedding.list_supported_models()]:
         TextEmbedding.add_custom_model(model=name, pooling=PoolingType.MEAN, normalization=True,
                                        sources=ModelSource(hf=name), dim=384, model_file="onnx/model.onnx")  # fmt: skip
     model = TextEmbedding(name, specific_model_path=str(folder))
     return lambda texts: np.asarray(list(model.embed(texts)), dtype=np.float32)  # default batch size (256)
+
+
+def _export(folder: Path, target: Path) -> None:
+    """The Hugging Face BertModel exported with torch.onnx (inputs: input_ids, attention_mask, token_type_ids)."""
+    import torch
+    from transformers import AutoModel
+
+    class Bert(torch.nn.Module):  # keyword arguments in, last_hidden_state out: the layout fastembed expects
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(str(folder)).eval()
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        torch.onnx.export(Bert(), dummy, str(target), input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                          opset_version=17, dynamo=False)  # fmt: skip
