@@ -88,3 +88,32 @@ def test_int8_cache_name_follows_the_recipe() -> None:
     from minilm.engines.onnx import engine, quantize
 
     assert quantize.RECIPE.name == engine.RECIPE_NAME
+
+
+def test_runs_of_several_engines_never_overlap(tiny_dir: Path) -> None:
+    """The process-wide lock: at most one ONNX Runtime run at a time, whichever encoder calls."""
+    models = [minilm.load(tiny_dir, engine="onnx"), minilm.load(tiny_dir, engine="onnx-int8")]
+    active, peak, guard = [0], [0], threading.Lock()
+
+    class Counting:
+        def __init__(self, session):  # type: ignore[no-untyped-def]
+            self.session = session
+
+        def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            with guard:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                return self.session.run(*args, **kwargs)
+            finally:
+                with guard:
+                    active[0] -= 1
+
+    for m in models:
+        m.engine.session = Counting(m.engine.session)  # type: ignore[attr-defined]
+    workers = [threading.Thread(target=m.encode, args=(TEXTS * 30,), kwargs={"batch_size": 2}) for m in models * 2]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert peak[0] == 1
