@@ -6,7 +6,9 @@ batch it lands in, because padded positions are masked out of attention and pool
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,6 +27,27 @@ def plan(lengths: Sequence[int], batch_size: int, max_tokens: int) -> Iterator[n
         rows = max(1, min(batch_size, max_tokens // max(longest, 1)))
         yield order[start : start + rows]
         start += rows
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def prefetched(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    """fn(item) for each item in order, the next one computed in a worker thread while the caller uses this one.
+
+    Used to tokenize block i + 1 while block i runs through the engine (tokenizers and ONNX Runtime release the
+    GIL). Exceptions surface in order, when their item is reached.
+    """
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm-prefetch") as worker:
+        pending = worker.submit(fn, items[0])
+        for i in range(len(items)):
+            current = pending.result()
+            if i + 1 < len(items):
+                pending = worker.submit(fn, items[i + 1])
+            yield current
 
 
 def pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

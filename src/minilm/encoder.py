@@ -24,7 +24,7 @@ from minilm.tokenizer import Tokenizer, Tokens
 
 OnLong = Literal["truncate", "warn", "error", "chunk"]
 ON_LONG = ("truncate", "warn", "error", "chunk")
-BLOCK = 8192  # texts tokenized and embedded at a time: bounds memory for very large inputs
+BLOCK = 2048  # texts tokenized and embedded at a time (the next block is tokenized while this one embeds)
 DEFAULT_MAX_TOKENS = 8192  # padded tokens per batch (the token budget)
 DEFAULT_OVERLAP = 32  # tokens shared by neighbouring chunk windows
 
@@ -154,9 +154,10 @@ class Encoder:
         n_chunks = np.ones(len(items), dtype=np.int64)
         pooled = np.zeros((len(items), self.dimension), dtype=np.float32)
         token_states: list[np.ndarray] = []
+        starts = range(0, len(items), BLOCK)
         with progress_bar(len(items), show_progress) as bar:
-            for start in range(0, len(items), BLOCK):
-                block = self.tokenizer.encode(items[start : start + BLOCK])
+            tokenized = batching.prefetched(self.tokenizer.encode, [items[s : s + BLOCK] for s in starts])
+            for start, block in zip(starts, tokenized, strict=True):
                 counts[start : start + len(block)] = [len(t) for t in block]
                 self._check_long(block, start, on_long)
                 if output == "token":

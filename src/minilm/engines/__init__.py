@@ -20,8 +20,11 @@ EngineFactory = Callable[[Checkpoint, "int | None"], Engine]
 # name -> "module:callable" so that an engine's heavy imports happen only when it is picked.
 ENGINES: dict[str, str] = {
     "numpy": "minilm.engines.numpy_bert:NumpyEngine.from_checkpoint",
+    "onnx": "minilm.engines.onnx.engine:OnnxEngine.from_checkpoint",
+    "onnx-int8": "minilm.engines.onnx.engine:OnnxEngine.int8_from_checkpoint",
 }
-AUTO_ORDER: list[str] = ["numpy"]
+# onnx (fp32, within 1e-5 of numpy) first; int8 changes the vectors, so it is only ever picked by name.
+AUTO_ORDER: list[str] = ["onnx", "numpy"]
 
 
 def _factory(kind: str) -> EngineFactory:

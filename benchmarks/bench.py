@@ -1,0 +1,189 @@
+"""minilm's engines against the peers, in one run on the same texts: writes results/bench.md and bench.json.
+
+Measures, per stack (benchmarks/stacks.py): sentences/s and tokens/s on STS-B sentences (short) and SciFact
+abstracts (long), stacks alternating round by round (median of rounds); the ratio to sentence-transformers
+("st") of the same run; the share of the fp32 ceiling (numpy sgemm GFLOP/s measured in this run, divided by the
+model's FLOPs per token, attention included); single-query latency p50/p95; cold start (import + load + first
+vector, in a fresh process); peak RSS while encoding the SciFact workload (fresh process); installed size of
+each stack's distributions. Stacks whose packages are missing are reported as skipped.
+
+    bash benchmarks/setup.sh && benchmarks/.venv/bin/python benchmarks/bench.py [--quick] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import sizes  # noqa: E402
+import stacks  # noqa: E402
+import workloads  # noqa: E402
+
+H, LAYERS, FFN = 384, 6, 1536
+LINEAR_FLOPS = 2 * LAYERS * (4 * H * H + 2 * H * FFN)  # per token: Q, K, V, output, FFN up and down (21.2 M)
+
+
+def flops(lengths: np.ndarray) -> float:
+    """FLOPs to embed texts of these token counts: linear layers + attention (QK^T and PV: 4 T H per layer)."""
+    n = lengths.astype(np.float64)
+    return float(np.sum(n * LINEAR_FLOPS + 4 * n * n * H * LAYERS))
+
+
+def sgemm_gflops(size: int = 1024, repeats: int = 10) -> float:
+    """numpy float32 matrix multiply rate (best of repeats): the machine's fp32 ceiling."""
+    a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
+    b = a.T.copy()
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def _timed(fn) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def worker(name: str, mode: str, texts_file: str) -> None:
+    """Runs in a fresh process: cold start (import + load + first vector) or peak RSS over a workload."""
+    start = time.perf_counter()
+    encode = stacks.load(name)
+    texts = json.loads(Path(texts_file).read_text())
+    if mode == "cold":
+        encode(texts[:1])
+        print(json.dumps({"cold_s": time.perf_counter() - start}))
+        return
+    encode(texts)
+    # VmHWM, not ru_maxrss: the latter carries the parent's peak across fork + exec
+    status = Path("/proc/self/status").read_text()
+    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    print(json.dumps({"peak_rss_mb": peak_kb / 1024}))
+
+
+def in_fresh_process(name: str, mode: str, texts: list[str], tmp: Path) -> dict[str, float]:
+    path = tmp / f"texts-{mode}.json"
+    path.write_text(json.dumps(texts))
+    out = subprocess.run([sys.executable, __file__, "--worker", name, mode, str(path)], capture_output=True,
+                         text=True, timeout=3600)  # fmt: skip
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}  # type: ignore[dict-item]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tiny sample, one round: keeps the script working")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stacks", nargs="*", default=stacks.STACKS)
+    parser.add_argument("--out", type=Path, default=HERE.parent / "results")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(*args.worker)
+        return
+
+    import minilm
+
+    short, long = workloads.sts_sentences("test")[:2000], workloads.scifact_abstracts()[:300]
+    queries, rounds = workloads.sts_sentences("dev")[:200], args.rounds
+    if args.quick:
+        short, long, queries, rounds = short[:64], long[:4], queries[:10], 1
+    tok = minilm.load(engine="numpy", allow_download=False).tokenizer
+    lengths = {k: np.array([len(t) for t in tok(v)]) for k, v in (("stsb", short), ("scifact", long))}
+    texts = {"stsb": short, "scifact": long}
+
+    loaded, report = {}, {}
+    for name in args.stacks:
+        try:
+            loaded[name] = stacks.load(name)
+            loaded[name](short[:2])  # warm-up (and, for st-onnx, the one-time export)
+        except Exception as exc:  # a peer that does not install or load is reported, not fatal
+            report[name] = {"skipped": f"{type(exc).__name__}: {exc}"[:300]}
+    gflops = sgemm_gflops()
+    times: dict[str, dict[str, list[float]]] = {n: {"stsb": [], "scifact": []} for n in loaded}
+    for _ in range(rounds):  # alternating: each stack sees the same machine in each round
+        for work in ("stsb", "scifact"):
+            for name, encode in loaded.items():
+                times[name][work].append(_timed(lambda e=encode, w=work: e(texts[w])))
+    gflops = max(gflops, sgemm_gflops())  # before and after, best of both
+
+    tmp = args.out / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, encode in loaded.items():
+        entry: dict[str, object] = {}
+        for work in ("stsb", "scifact"):
+            t = float(np.median(times[name][work]))
+            entry[work] = {
+                "texts_per_s": len(texts[work]) / t,
+                "tokens_per_s": float(lengths[work].sum()) / t,
+                "ceiling_share": flops(lengths[work]) / t / (gflops * 1e9),
+                "seconds": times[name][work],
+            }
+        lat = [_timed(lambda e=encode, q=q: e([q])) * 1e3 for q in queries]
+        entry["latency_ms"] = {"p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95))}
+        entry.update(in_fresh_process(name, "cold", short[:1], tmp))
+        entry.update(in_fresh_process(name, "rss", long, tmp))
+        entry["installed_mb"] = sizes.stack_mb(stacks.DISTRIBUTIONS[name])
+        report[name] = entry
+    for entry in report.values():
+        for work in ("stsb", "scifact"):
+            if "st" in loaded and work in entry:
+                st_rate = len(texts[work]) / float(np.median(times["st"][work]))
+                entry[work]["vs_st"] = entry[work]["texts_per_s"] / st_rate  # type: ignore[index]
+
+    meta = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, load {os.getloadavg()}",
+        "sgemm_gflops": gflops, "linear_mflops_per_token": LINEAR_FLOPS / 1e6, "rounds": rounds,
+        "stsb": {"texts": len(short), "mean_tokens": float(lengths["stsb"].mean())},
+        "scifact": {"texts": len(long), "mean_tokens": float(lengths["scifact"].mean())}, "quick": args.quick,
+    }  # fmt: skip
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench.json").write_text(json.dumps({"meta": meta, "stacks": report}, indent=2))
+    (args.out / "bench.md").write_text(markdown(meta, report))
+    print(markdown(meta, report))
+
+
+def markdown(meta: dict, report: dict) -> str:  # type: ignore[type-arg]
+    def cell(entry: dict, work: str, key: str, fmt: str) -> str:  # type: ignore[type-arg]
+        value = entry.get(work, {}).get(key)
+        return format(value, fmt) if value is not None else "-"
+
+    lines = [
+        f"Machine: {meta['machine']}; numpy sgemm {meta['sgemm_gflops']:.0f} GFLOP/s; median of {meta['rounds']} "
+        f"alternating rounds; STS-B {meta['stsb']['texts']} sentences (mean {meta['stsb']['mean_tokens']:.1f} "
+        f"tokens), SciFact {meta['scifact']['texts']} abstracts (mean {meta['scifact']['mean_tokens']:.0f} tokens)",
+        "",
+        "| stack | STS-B sent/s | tokens/s | vs st | ceiling | SciFact docs/s | tokens/s | vs st | ceiling | "
+        "query p50 ms | p95 ms | cold start s | peak RSS MB | installed MB |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, e in report.items():
+        if "skipped" in e:
+            lines.append(f"| {name} | skipped: {e['skipped']} |" + " |" * 12)
+            continue
+        row = [name]
+        for work in ("stsb", "scifact"):
+            row += [cell(e, work, "texts_per_s", ".1f"), cell(e, work, "tokens_per_s", ".0f"),
+                    cell(e, work, "vs_st", ".2f") + "x", cell(e, work, "ceiling_share", ".0%")]  # fmt: skip
+        row += [f"{e['latency_ms']['p50']:.1f}", f"{e['latency_ms']['p95']:.1f}"]
+        row += [
+            f"{e['cold_s']:.2f}" if "cold_s" in e else "-",
+            f"{e['peak_rss_mb']:.0f}" if "peak_rss_mb" in e else "-",
+        ]
+        row += [f"{e['installed_mb']:.0f}"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

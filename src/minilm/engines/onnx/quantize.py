@@ -1,0 +1,110 @@
+"""int8 graphs: the fp32 graph of graph.py with its weight MatMuls quantized by ONNX Runtime's quantizer.
+
+A Recipe says how: per-channel or per-tensor weight scales, which weight MatMuls stay fp32 (by name:
+layer{n}.qkv / .attn_out / .ffn_up / .ffn_down), and optional SmoothQuant-style smoothing (each MatMul input
+channel j divided by s_j = max|x_j|^alpha / max|W_j|^(1 - alpha), the weights' row j multiplied by it) from
+activation ranges measured on calibration batches. Activations are quantized dynamically (per batch, by
+DynamicQuantizeMatMul, the VNNI u8 x s8 path). docs/int8.md has the measured variants;
+benchmarks/int8_variants.py reproduces them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import onnx
+from minilm.checkpoint.weights import Weights
+from minilm.config import BertConfig
+from minilm.engines.onnx import graph
+from onnx import TensorProto, helper
+
+KINDS = ("qkv", "attn_out", "ffn_up", "ffn_down")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One way to quantize: see the module docstring."""
+
+    name: str
+    per_channel: bool = True
+    keep_fp32: tuple[str, ...] = ()  # fnmatch patterns of weight MatMul names left in fp32
+    smooth_alpha: float | None = None  # None: no smoothing
+    smooth_skip: tuple[str, ...] = ()  # fnmatch patterns of quantized MatMuls left unsmoothed
+
+
+# The recipe the "onnx-int8" engine uses (docs/int8.md: the only measured variant that meets the quality bar).
+RECIPE = Recipe("pc-smooth0.5-ffn_down-fp32", per_channel=True, keep_fp32=("*.ffn_down",), smooth_alpha=0.5)
+
+
+def weight_matmuls(config: BertConfig) -> list[str]:
+    """Names of every weight MatMul of the plain graph, in forward order."""
+    return [f"layer{n}.{kind}" for n in range(config.num_hidden_layers) for kind in KINDS]
+
+
+def activation_ranges(model: onnx.ModelProto, batches: Iterable[tuple[np.ndarray, np.ndarray]],
+                      names: list[str]) -> dict[str, np.ndarray]:  # fmt: skip
+    """max |x_j| per input channel j of each named MatMul, over the real (unpadded) tokens of the batches."""
+    import onnxruntime as ort
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    inputs = {node.name: node.input[0] for node in probe.graph.node if node.name in names}
+    probe.graph.output.extend(helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in inputs.values())
+    session = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    ranges: dict[str, np.ndarray] = {}
+    for ids, lengths in batches:
+        outs = session.run(list(inputs.values()), {"input_ids": ids, "lengths": lengths})
+        keep = np.arange(ids.shape[1])[None, :] < lengths[:, None]  # (B, T)
+        for name, x in zip(inputs, outs, strict=True):
+            peak = np.abs(x[keep]).max(axis=0)  # (in,)
+            ranges[name] = np.maximum(ranges[name], peak) if name in ranges else peak
+    return ranges
+
+
+def smoothing(weights: Weights, config: BertConfig, ranges: dict[str, np.ndarray], alpha: float,
+              names: list[str]) -> dict[str, np.ndarray]:  # fmt: skip
+    """s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) for each named MatMul (clipped away from 0)."""
+    probe = graph.build(weights, config)
+    found = {t.name: onnx.numpy_helper.to_array(t) for t in probe.graph.initializer}
+    factors = {}
+    for name in names:
+        w_in = np.abs(found[f"{name}.weight"]).max(axis=1)  # (in,): the (in, out) weight's row peaks
+        s = np.power(np.maximum(ranges[name], 1e-5), alpha) / np.power(np.maximum(w_in, 1e-5), 1 - alpha)
+        factors[name] = np.clip(s, 1e-2, 1e2).astype(np.float32)
+    return factors
+
+
+def quantized_names(config: BertConfig, recipe: Recipe) -> list[str]:
+    """The weight MatMuls the recipe quantizes (all but those matching keep_fp32)."""
+    return [n for n in weight_matmuls(config) if not any(fnmatch.fnmatch(n, p) for p in recipe.keep_fp32)]
+
+
+def quantize_model(model: onnx.ModelProto, names: list[str], per_channel: bool) -> onnx.ModelProto:
+    """Dynamic int8 quantization of the named weight MatMuls (s8 weights, u8 activations)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "int8.onnx"
+        quantize_dynamic(model, out, per_channel=per_channel, weight_type=QuantType.QInt8,
+                         nodes_to_quantize=names, extra_options={"MatMulConstBOnly": True})  # fmt: skip
+        return onnx.load(str(out))
+
+
+def build(weights: Weights, config: BertConfig, recipe: Recipe = RECIPE,
+          calibration: Iterable[tuple[np.ndarray, np.ndarray]] | None = None) -> onnx.ModelProto:  # fmt: skip
+    """The int8 graph of these weights under `recipe` (smoothing recipes need calibration batches)."""
+    names = quantized_names(config, recipe)
+    smooth = None
+    if recipe.smooth_alpha is not None:
+        if calibration is None:
+            raise ValueError(f"recipe {recipe.name} smooths activations: it needs calibration batches")
+        smoothed = [n for n in names if not any(fnmatch.fnmatch(n, p) for p in recipe.smooth_skip)]
+        ranges = activation_ranges(graph.build(weights, config), calibration, smoothed)
+        smooth = smoothing(weights, config, ranges, recipe.smooth_alpha, smoothed)
+    return quantize_model(graph.build(weights, config, smooth=smooth), names, recipe.per_channel)

@@ -1,0 +1,40 @@
+"""The real all-MiniLM-L6-v2 on the onnx engines: fp32 within 1e-5 of the reference, int8 within its bar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minilm
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def onnx_model():  # type: ignore[no-untyped-def]
+    return minilm.load(engine="onnx", allow_download=False)
+
+
+def test_fp32_matches_golden_per_element(onnx_model, golden) -> None:  # type: ignore[no-untyped-def]
+    texts, ids, reference = golden
+    assert onnx_model.tokenize(texts) == ids
+    vectors = onnx_model.encode(texts, batch_size=16)
+    assert np.abs(vectors - reference).max() <= 1e-5
+    assert np.sum(vectors * reference, axis=1).min() >= 0.99999
+
+
+def test_fp32_matches_the_numpy_engine(onnx_model, real_model, golden) -> None:  # type: ignore[no-untyped-def]
+    texts = golden[0][::7]
+    assert np.abs(onnx_model.encode(texts) - real_model.encode(texts)).max() <= 1e-5
+    for got, want in zip(onnx_model.encode(texts[:6], output="token"), real_model.encode(texts[:6], output="token"),
+                         strict=True):  # fmt: skip
+        assert np.abs(got - want).max() <= 1e-5
+
+
+def test_int8_meets_the_quality_bar_on_golden(onnx_model, golden) -> None:  # type: ignore[no-untyped-def]
+    texts, _, reference = golden
+    int8 = minilm.load(engine="onnx-int8", allow_download=False)
+    cosine = np.sum(int8.encode(texts) * onnx_model.encode(texts), axis=1)
+    assert np.median(cosine) >= 0.997
+    assert cosine.min() >= 0.99
+    assert np.sum(int8.encode(texts) * reference, axis=1).min() >= 0.99
