@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.conftest import TINY_CONFIG
 
 from minilm.checkpoint.weights import load_weights
 from minilm.config import BertConfig
@@ -13,6 +12,7 @@ from minilm.engines.onnx import graph
 from minilm.engines.onnx.engine import OnnxEngine
 from minilm.engines.onnx.session import open_session
 from minilm.pooling import pool
+from tests.conftest import TINY_CONFIG
 
 
 @pytest.fixture
