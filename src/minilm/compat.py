@@ -66,7 +66,7 @@ class SentenceTransformer:
         result = self.encoder.encode(
             sentences,
             batch_size=batch_size,
-            normalize=self.encoder.config.pooling.normalize or normalize_embeddings,
+            normalize=True if normalize_embeddings else None,
             show_progress=show_progress_bar,
             output=_OUTPUTS[output_value],  # type: ignore[arg-type]
             precision=precision,

@@ -109,7 +109,7 @@ class Encoder:
         self,
         texts: str | list[str],
         batch_size: int = 32,
-        normalize: bool = True,
+        normalize: bool | None = None,
         show_progress: bool | None = None,
         output: Literal["sentence", "token"] = "sentence",
         precision: str = "float32",
@@ -120,6 +120,8 @@ class Encoder:
         """Embed texts.
 
         Returns a float32 array (N, D) for a list (an empty list gives (0, D)) and (D,) for one str.
+        normalize: None follows the model's pipeline (all-MiniLM-L6-v2 has a Normalize module, so its vectors
+        are unit length); True / False force L2 normalization on / off (False gives the raw pooled vectors).
         output="token" returns each text's token states instead, a list of (tokens, D) arrays.
         precision: "float32", "int8", "uint8", "binary" or "ubinary" (sentence-transformers' meanings;
         `ranges` (2, D) fixes the int8/uint8 range, else it is taken from the vectors themselves).
@@ -136,7 +138,7 @@ class Encoder:
         self,
         texts: str | list[str],
         batch_size: int = 32,
-        normalize: bool = True,
+        normalize: bool | None = None,
         show_progress: bool | None = None,
         output: Literal["sentence", "token"] = "sentence",
         precision: str = "float32",
@@ -175,13 +177,13 @@ class Encoder:
         info = EncodeInfo(counts, counts > self.max_seq_length, n_chunks)
         if output == "token":
             return (token_states[0] if single else token_states), info
-        vectors = l2_normalize(pooled) if normalize else pooled
+        vectors = l2_normalize(pooled) if self._normalizes(normalize) else pooled
         vectors = quantize(vectors, precision, ranges=ranges)
         return (vectors[0] if single else vectors), info
 
     def encode_chunks(
         self, texts: str | list[str], overlap: int = DEFAULT_OVERLAP, batch_size: int = 32,
-        normalize: bool = True,
+        normalize: bool | None = None,
     ) -> list[Chunks]:  # fmt: skip
         """Embed every window of each text: one Chunks (vectors, character spans, token counts) per text.
 
@@ -196,7 +198,7 @@ class Encoder:
         ]
         flat = [w for per_text in windows for w in per_text]
         vectors = self._embed_units([w.ids for w in flat], batch_size)
-        if normalize:
+        if self._normalizes(normalize):
             vectors = l2_normalize(vectors)
         out, at = [], 0
         for per_text in windows:
@@ -211,6 +213,10 @@ class Encoder:
         return out
 
     # -- pipeline ------------------------------------------------------------------------------------------
+    def _normalizes(self, normalize: bool | None) -> bool:
+        """None follows the model's pipeline (a Normalize module); True / False force it on / off."""
+        return self.config.pooling.normalize if normalize is None else normalize
+
     def _check_options(self, output: str, precision: str, on_long: str, batch_size: int) -> None:
         if output not in ("sentence", "token"):
             raise InputError(f"output {output!r} is unknown; expected 'sentence' or 'token'")

@@ -170,3 +170,11 @@ def test_similarity_is_cosine(tiny) -> None:
 def test_token_output_with_a_non_float_precision_is_refused(tiny) -> None:
     with pytest.raises(minilm.InputError, match="output='token'"):
         tiny.encode("x", output="token", precision="int8")
+
+
+def test_normalize_defaults_to_the_models_pipeline(tmp_path) -> None:
+    raw_model = minilm.load(write_tiny_model(tmp_path / "raw", normalize=False), engine="numpy")
+    default = raw_model.encode("the cat")
+    assert not np.isclose(np.linalg.norm(default), 1.0)
+    assert np.array_equal(default, raw_model.encode("the cat", normalize=False))
+    assert np.isclose(np.linalg.norm(raw_model.encode("the cat", normalize=True)), 1.0)
