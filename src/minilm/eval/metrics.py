@@ -80,25 +80,8 @@ def paired_cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # -- retrieval -----------------------------------------------------------------------------------------------
 def trec_order(run: Mapping[str, float]) -> list[str]:
     """Document ids of one query's run in trec_eval's order: score descending, then document id descending."""
-    return sorted(run, key=lambda doc: (-float(run[doc]), _Descending(doc)))
-
-
-class _Descending:
-    """A string key that sorts in reverse (trec_eval's docno tie-break) inside an ascending sort."""
-
-    __slots__ = ("s",)
-
-    def __init__(self, s: str) -> None:
-        self.s = s
-
-    def __lt__(self, other: _Descending) -> bool:
-        return self.s > other.s
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Descending) and self.s == other.s
-
-    def __hash__(self) -> int:
-        return hash(self.s)
+    by_id = sorted(run, reverse=True)
+    return sorted(by_id, key=lambda doc: -float(run[doc]))  # stable: ties keep the descending id order
 
 
 def query_scores(grades: Mapping[str, int], ranking: list[str], k_values: Iterable[int]) -> dict[str, float]:
