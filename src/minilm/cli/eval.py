@@ -75,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     if args.references or refs_path.is_file():
         compared = comparison(results, read_references(refs_path))
         meta["references"] = str(refs_path)
-    name = f"{args.task}-{model.info()['engine']}" if args.task == "all" else \
-        f"{args.task}-{path.stem}-{model.info()['engine']}"  # fmt: skip
-    title = f"minilm evaluation: {TITLES[args.task]} ({model.info()['engine']} engine)"
+    engine = model.info()["engine"]
+    name = f"all-{engine}" if args.task == "all" else f"{args.task}-{path.stem}-{engine}"
+    title = f"minilm evaluation: {TITLES[args.task]} ({engine} engine)"
     md, js = write_report(args.output_dir, name, title, meta, results, compared)
     sys.stdout.write(to_markdown(title, meta, results, compared))
     print(f"wrote {md} and {js}", file=sys.stderr)
