@@ -47,7 +47,7 @@ def to_markdown(title: str, meta: dict[str, Any], results: Sequence[TaskResult],
         others = ", ".join(f"{n} {_x100(v)}" for n, v in r.scores.items() if n != r.main)
         lines.append(f"| {r.task} | {r.split} | {r.size:,} | {r.main} | {_x100(r.main_score)} | {others} | "
                      f"{r.seconds:.1f} |")  # fmt: skip
-    if compared is not None:
+    if compared:
         lines += ["", "## Compared with the published figures (x100; delta = ours - published)", "",
                   "| task | split | metric | published | ours | delta |",
                   "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
@@ -55,6 +55,7 @@ def to_markdown(title: str, meta: dict[str, Any], results: Sequence[TaskResult],
             metric = f"**{row['metric']}**" if row["main"] else row["metric"]
             lines.append(f"| {row['task']} | {row['split']} | {metric} | {_x100(row['published'])} | "
                          f"{_x100(row['ours'])} | {_x100(row['delta'], signed=True)} |")  # fmt: skip
+    if compared is not None:
         missing = [r.task for r in results if not any(c["task"] == r.task for c in compared)]
         if missing:
             lines += ["", f"No published figure for: {', '.join(missing)}."]
