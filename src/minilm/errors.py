@@ -36,3 +36,7 @@ class TooLongError(InputError):
 
 class MissingExtraError(MinilmError, ImportError):
     """An optional dependency is not installed; the message names the pip command that adds it."""
+
+
+class DatasetError(MinilmError, ValueError):
+    """A benchmark file is missing or not in the expected format (names the file and line)."""
