@@ -1,8 +1,5 @@
-"""A small STS evaluation for the training loop's dev-set hook: Spearman of cosine similarity x 100.
-
-Kept behind the Evaluator interface (a callable from a SentenceModel to named scores) so that the evaluation
-package (minilm.eval) can be plugged in instead without touching the trainer.
-"""
+"""The training loop's dev-set hook: Spearman of cosine similarity x 100 on an STS set, with minilm.eval's
+metrics and STS-B reader, behind the Evaluator interface (a callable from a SentenceModel to named scores)."""
 
 from __future__ import annotations
 
@@ -14,27 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from minilm.errors import InputError
+from minilm.eval.datasets import read_stsb
+from minilm.eval.metrics import spearman
 from minilm.train.model import SentenceModel
 
 Evaluator = Callable[[SentenceModel], dict[str, float]]
-
-
-def rank(x: np.ndarray) -> np.ndarray:
-    """Ranks 1..n with ties given their average rank (as scipy.stats.rankdata)."""
-    order = np.argsort(x, kind="stable")
-    sorted_x = x[order]
-    ranks = np.empty(len(x), dtype=np.float64)
-    starts = np.flatnonzero(np.r_[True, sorted_x[1:] != sorted_x[:-1]])
-    ends = np.r_[starts[1:], len(x)]
-    for s, e in zip(starts, ends, strict=True):
-        ranks[order[s:e]] = (s + e + 1) / 2  # mean of ranks s+1 .. e
-    return ranks
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation of two equal-length vectors."""
-    ra, rb = rank(np.asarray(a, dtype=np.float64)), rank(np.asarray(b, dtype=np.float64))
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 @dataclass(frozen=True)
@@ -57,17 +38,9 @@ class StsData:
 
 
 def read_sts_benchmark(path: str | Path) -> StsData:
-    """STS-B's sts-{train,dev,test}.csv: tab-separated, no header, score in field 5, sentences in fields 6-7."""
-    first, second, scores = [], [], []
-    with Path(path).open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 7:
-                raise InputError(f"{path}:{n}: expected at least 7 tab-separated fields, got {len(fields)}")
-            scores.append(float(fields[4]))
-            first.append(fields[5])
-            second.append(fields[6])
-    return StsData(first, second, np.array(scores))
+    """STS-B's sts-{train,dev,test}.csv, read by the evaluation package's reader."""
+    pairs = read_stsb(Path(path))
+    return StsData(pairs.sentences1, pairs.sentences2, pairs.scores)
 
 
 def read_sts_pairs(path: str | Path) -> StsData:
