@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from minilm.errors import MinilmError
 
-COMMANDS = ["encode", "info", "download"]
+COMMANDS = ["encode", "info", "download", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:
