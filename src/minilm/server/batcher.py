@@ -125,6 +125,7 @@ class Batcher:
             self._pending += len(units)
             self._report_depth()
             self._cond.notify()
+        job.future.add_done_callback(lambda future: self._forget_if_cancelled(job))
         return job.future
 
     def close(self, drain: bool = True, timeout: float | None = None) -> None:
@@ -183,6 +184,13 @@ class Batcher:
                 self._jobs.popleft()
             self._report_depth()
         return window
+
+    def _forget_if_cancelled(self, job: _Job) -> None:
+        """A cancelled request's queued inputs free their room at once (the worker skips the job later)."""
+        if job.cancelled:
+            with self._cond:
+                self._drop(job)
+                self._report_depth()
 
     def _drop(self, job: _Job) -> None:
         """Forget a cancelled request's inputs that never reached the engine (called under the lock)."""
