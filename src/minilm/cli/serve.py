@@ -39,10 +39,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from minilm.checkpoint.known import DEFAULT_MODEL
-    from minilm.server import ServerConfig, create_app
+    from minilm.server import ServerConfig, create_app  # checks the server extra and names its pip command
     from minilm.server.config import API_KEYS_ENV, read_api_keys
     from minilm.server.search import open_index
 
@@ -69,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
         )
     index = open_index(args.index) if args.index else None
     app = create_app(config, lambda: load_model(args), index)
+
+    import uvicorn  # after minilm.server, whose import check names the missing extra
+
     uvicorn.run(
         app,
         host=config.host,
