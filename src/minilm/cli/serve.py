@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--model-id", default=None, help="model name reported to clients (default: the model's)")
     parser.add_argument("--max-batch-tokens", type=int, default=8192, help="padded tokens per engine call")
-    parser.add_argument("--max-batch-size", type=int, default=128, help="inputs per engine call")
+    parser.add_argument("--max-batch-size", type=int, default=32, help="inputs per engine call")
     parser.add_argument("--batch-wait-ms", type=float, default=0.0, help="wait for more requests before a batch")
     parser.add_argument("--max-queue", type=int, default=4096, help="inputs queued before requests get 429")
     parser.add_argument("--max-inputs", type=int, default=2048, help="inputs per request")

@@ -75,7 +75,7 @@ class _Job:
 class Batcher:
     """Merges concurrent requests into token-budget batches on a single worker thread that owns the engine."""
 
-    def __init__(self, encoder: Encoder, max_batch_tokens: int = 8192, max_batch_size: int = 128,
+    def __init__(self, encoder: Encoder, max_batch_tokens: int = 8192, max_batch_size: int = 32,
                  max_queue: int = 4096, batch_wait_s: float = 0.0,
                  observer: BatchObserver | None = None):  # fmt: skip
         self.encoder = encoder

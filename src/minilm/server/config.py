@@ -20,7 +20,7 @@ class ServerConfig:
     port: int = 8000
     model_id: str = "sentence-transformers/all-MiniLM-L6-v2"  # reported in responses and /v1/models
     max_batch_tokens: int = 8192  # padded tokens per engine call (the token budget)
-    max_batch_size: int = 128  # rows per engine call
+    max_batch_size: int = 32  # rows per engine call (the library's default batch_size)
     batch_wait_ms: float = 0.0  # extra wait for more requests before a batch starts (0: take what is queued)
     max_queue: int = 4096  # inputs waiting for the engine; past this, requests get 429
     max_inputs: int = 2048  # inputs per request (OpenAI's own limit)

@@ -29,6 +29,8 @@ from minilm.server.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
+INLINE_CHARS = 16_384  # requests with less text are tokenized on the event loop, larger ones on a thread
+
 
 class ClientGoneError(Exception):
     """The client disconnected before its vectors were ready; its remaining work was dropped."""
@@ -110,7 +112,10 @@ class Service:
         except InputError as exc:
             raise ApiError(400, f"{what}: {exc}", param=what) from None
         self.check_count(len(items), what)
-        tokens = await run_in_threadpool(encoder.tokenizer.encode, items)
+        if sum(len(t) for t in items) <= INLINE_CHARS:
+            tokens = encoder.tokenizer.encode(items)  # well under a millisecond: a thread hop would cost more
+        else:
+            tokens = await run_in_threadpool(encoder.tokenizer.encode, items)
         limit = encoder.max_seq_length
         if not truncate:
             for i, t in enumerate(tokens):
