@@ -19,10 +19,12 @@ class Recorder:
 
     def __init__(self) -> None:
         self.batches: list[int] = []
+        self.padded: list[int] = []
         self.dropped = 0
 
     def on_batch(self, rows: int, padded_tokens: int, seconds: float) -> None:
         self.batches.append(rows)
+        self.padded.append(padded_tokens)
 
     def on_queue_depth(self, inputs: int) -> None:
         pass
@@ -119,4 +121,22 @@ def test_engine_failure_reaches_the_request(tiny) -> None:
     batcher = Batcher(tiny)
     with pytest.raises(RuntimeError, match="engine exploded"):
         batcher.submit(tiny.tokenizer(TEXTS[:2])).result(timeout=30)
+    batcher.close()
+
+
+@pytest.mark.parametrize(("window_batches", "padded"), [(1, [1 * 3, 2 * 16, 2 * 16]), (2, [1 * 3, 2 * 16, 2 * 4])])
+def test_a_window_of_several_batches_is_sorted_across_requests(tiny, window_batches: int, padded: list[int]) -> None:
+    """Two requests (long, short) each: one-batch windows pad each short text to its long neighbour."""
+    gate = Gate(tiny.engine)
+    tiny.engine = gate
+    recorder = Recorder()
+    batcher = Batcher(tiny, max_batch_size=2, window_batches=window_batches, observer=recorder)
+    long, short = " ".join(["the cat sat"] * 6), "a dog"  # 16 tokens after the cut, 4 tokens
+    first = batcher.submit(tiny.tokenizer(["the"]))
+    time.sleep(0.2)  # the worker holds the first request at the gate
+    pair = [batcher.submit(tiny.tokenizer([long, short])) for _ in range(2)]
+    gate.permits.release(10)
+    for future in (first, *pair):
+        future.result(timeout=30)
+    assert recorder.padded == padded
     batcher.close()

@@ -25,6 +25,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--model-id", default=None, help="model name reported to clients (default: the model's)")
     parser.add_argument("--max-batch-tokens", type=int, default=8192, help="padded tokens per engine call")
     parser.add_argument("--max-batch-size", type=int, default=32, help="inputs per engine call")
+    parser.add_argument("--window-batches", type=int, default=8,
+                        help="batches' worth of queued inputs sorted by length together")  # fmt: skip
     parser.add_argument("--batch-wait-ms", type=float, default=0.0, help="wait for more requests before a batch")
     parser.add_argument("--max-queue", type=int, default=4096, help="inputs queued before requests get 429")
     parser.add_argument("--max-inputs", type=int, default=2048, help="inputs per request")
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         model_id=args.model_id or args.model or DEFAULT_MODEL,
         max_batch_tokens=args.max_batch_tokens,
         max_batch_size=args.max_batch_size,
+        window_batches=args.window_batches,
         batch_wait_ms=args.batch_wait_ms,
         max_queue=args.max_queue,
         max_inputs=args.max_inputs,

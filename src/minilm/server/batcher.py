@@ -1,11 +1,12 @@
 """The dynamic batcher: one worker thread owns the engine and merges the inputs of concurrent requests.
 
 Requests submit token-id lists (already cut to the model's limit). Each request's inputs are ordered longest
-first; the worker takes a window of pending inputs from the requests in arrival order (up to the token budget
-and the batch size), sorts the window by length, runs the engine on padded batches and scatters the pooled
-vectors back into each request's rows. A request's inputs may span several windows; its vectors come back in
-its own order once all are done. The queue is bounded in inputs: past it, submit raises QueueFullError, so a
-burst costs a 429, not memory. A cancelled request's remaining inputs are dropped before they reach the engine.
+first; the worker takes a window of pending inputs from the requests in arrival order (a few batches' worth),
+sorts the window by length, runs the engine on padded batches (at most max_batch_size rows, about
+max_batch_tokens padded tokens) and scatters the pooled vectors back into each request's rows. A request's
+inputs may span several windows; its vectors come back in its own order once all are done. The queue is bounded
+in inputs: past it, submit raises QueueFullError, so a burst costs a 429, not memory. A cancelled request's
+remaining inputs are dropped before they reach the engine.
 """
 
 from __future__ import annotations
@@ -76,13 +77,14 @@ class Batcher:
     """Merges concurrent requests into token-budget batches on a single worker thread that owns the engine."""
 
     def __init__(self, encoder: Encoder, max_batch_tokens: int = 8192, max_batch_size: int = 32,
-                 max_queue: int = 4096, batch_wait_s: float = 0.0,
+                 max_queue: int = 4096, batch_wait_s: float = 0.0, window_batches: int = 8,
                  observer: BatchObserver | None = None):  # fmt: skip
         self.encoder = encoder
         self.max_batch_tokens = max_batch_tokens
         self.max_batch_size = max_batch_size
         self.max_queue = max_queue
         self.batch_wait_s = batch_wait_s
+        self.window_batches = window_batches  # batches' worth of pending inputs sorted together (less padding)
         self.observer = observer
         self._jobs: collections.deque[_Job] = collections.deque()
         self._pending = 0  # inputs submitted and not yet taken by the worker
@@ -162,18 +164,24 @@ class Batcher:
                 self._embed(window)
 
     def _take_window(self) -> list[tuple[_Job, int]]:
-        """Up to max_batch_size inputs / max_batch_tokens tokens, from the requests in arrival order."""
+        """Up to window_batches batches' worth of inputs and tokens, from the requests in arrival order.
+
+        Sorting a window of several batches by length, rather than one batch at a time, keeps padding low when
+        many short requests of mixed lengths arrive together (2,048 STS-B sentences in batches of 32: 63% extra
+        padded tokens with a one-batch window, 18% with 4, 11% with 8, 6% with 16; the library's sort: 2%).
+        """
         window: list[tuple[_Job, int]] = []
         tokens = 0
+        max_rows, max_tokens = self.max_batch_size * self.window_batches, self.max_batch_tokens * self.window_batches
         with self._cond:
-            while self._jobs and len(window) < self.max_batch_size:
+            while self._jobs and len(window) < max_rows:
                 job = self._jobs[0]
                 if job.cancelled:
                     self._drop(self._jobs.popleft())
                     continue
-                while job.remaining and len(window) < self.max_batch_size:
+                while job.remaining and len(window) < max_rows:
                     row = job.order[job.taken]
-                    if window and tokens + len(job.units[row]) > self.max_batch_tokens:
+                    if window and tokens + len(job.units[row]) > max_tokens:
                         break
                     window.append((job, row))
                     tokens += len(job.units[row])

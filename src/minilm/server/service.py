@@ -67,8 +67,9 @@ class Service:
     def _load(self) -> None:
         try:
             encoder = self._loader()
-            batcher = Batcher(encoder, self.config.max_batch_tokens, self.config.max_batch_size,
-                              self.config.max_queue, self.config.batch_wait_ms / 1000, self.metrics)  # fmt: skip
+            c = self.config
+            batcher = Batcher(encoder, c.max_batch_tokens, c.max_batch_size, c.max_queue, c.batch_wait_ms / 1000,
+                              c.window_batches, self.metrics)  # fmt: skip
             warm = batcher.submit(encoder.tokenizer(["warm-up"])).result()  # one real vector from the engine
             if warm.shape != (1, encoder.dimension) or not np.isfinite(warm).all():
                 raise RuntimeError(f"the warm-up vector is wrong: shape {warm.shape}")
