@@ -211,6 +211,8 @@ class Batcher:
         lengths = [len(job.units[row]) for job, row in window]
         for rows in batching.plan(lengths, self.max_batch_size, self.max_batch_tokens):
             items = [window[i] for i in rows if not window[i][0].cancelled]
+            if len(items) < len(rows) and self.observer is not None:
+                self.observer.on_dropped(len(rows) - len(items))  # taken, but their requests went away since
             if not items:
                 continue
             started = time.perf_counter()
