@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from minilm.errors import MinilmError
 
-COMMANDS = ["encode", "info", "download", "eval", "train", "prune", "distill"]
+COMMANDS = ["encode", "info", "download", "serve", "eval", "train", "prune", "distill"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,218 @@
+"""Load test of `minilm serve` on loopback: throughput and latency under concurrency, vs the library itself.
+
+Starts the server as a subprocess on 127.0.0.1 (a free port), then for each request size (1 and 32 STS-B
+sentences) and concurrency (1, 8, 64) keeps that many requests in flight for --duration seconds (and at most
+--max-requests requests), and reports sentences/s and p50/p99 latency. The library's own batch throughput on
+the same engine (Encoder.encode, batch 32, same sentences) is measured in the same run, before and after the
+server scenarios, and the server's figure at each concurrency is given as a share of it. The server's RSS is
+sampled once a second over the whole run; --soak SECONDS adds a steady run at the highest concurrency to see
+whether memory stays flat.
+
+Traffic goes only to 127.0.0.1, and every loop is bounded in time and count.
+
+    python benchmarks/serve_load.py --duration 10 --soak 300 --engine numpy
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STSB = ROOT.parent / "shared" / "data" / "stsbenchmark" / "sts-test.csv"
+
+
+def sentences(limit: int) -> list[str]:
+    """Unique STS-B test sentences (~15 tokens each), in file order."""
+    seen: dict[str, None] = {}
+    with STSB.open(encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            for text in row[5:7]:
+                seen.setdefault(text, None)
+    return list(seen)[:limit]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class RssSampler(threading.Thread):
+    """Samples a process's RSS once a second: (seconds since start, MB)."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.samples, self.stop = pid, [], threading.Event()
+        self.t0 = time.monotonic()
+
+    def run(self) -> None:
+        while not self.stop.wait(1.0):
+            self.samples.append((time.monotonic() - self.t0, rss_mb(self.pid)))
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "minilm.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--engine", args.engine, "--max-queue", "8192"]  # fmt: skip
+    if args.model:
+        cmd += ["--model", args.model]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise SystemExit("server not ready in 180 s")
+
+
+async def scenario(url: str, texts: list[str], size: int, concurrency: int, duration: float, max_requests: int,
+                   encoding: str) -> dict[str, float]:  # fmt: skip
+    """Keep `concurrency` requests of `size` sentences in flight for `duration` s; sentences/s and latency."""
+    latencies: list[float] = []
+    errors = 0
+    sent = 0
+    deadline = time.monotonic() + duration
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as client:
+
+        async def worker(w: int) -> None:
+            nonlocal sent, errors
+            at = w * size
+            while time.monotonic() < deadline and sent < max_requests:
+                sent += 1
+                batch = [texts[(at + i) % len(texts)] for i in range(size)]
+                at += concurrency * size
+                started = time.perf_counter()
+                r = await client.post("/v1/embeddings", json={"model": "m", "input": batch,
+                                                               "encoding_format": encoding})  # fmt: skip
+                if r.status_code != 200:
+                    errors += 1
+                    continue
+                r.json()  # the client's decoding is part of the cost a caller pays
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    ms = np.array(latencies) * 1000
+    return {
+        "size": size,
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": elapsed,
+        "sentences_per_s": len(latencies) * size / elapsed,
+        "p50_ms": float(np.percentile(ms, 50)) if len(ms) else float("nan"),
+        "p99_ms": float(np.percentile(ms, 99)) if len(ms) else float("nan"),
+    }
+
+
+def library_throughput(args: argparse.Namespace, texts: list[str]) -> float:
+    """Encoder.encode on the same engine and sentences, batch 32: sentences/s (median of 3 runs)."""
+    import minilm
+
+    model = minilm.load(args.model, engine=args.engine, threads=args.threads)
+    model.encode(texts[:64])  # warm-up
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        model.encode(texts[: args.library_sentences], batch_size=32)
+        runs.append(args.library_sentences / (time.perf_counter() - started))
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", default="auto")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario")
+    parser.add_argument("--max-requests", type=int, default=20000, help="requests per scenario at most")
+    parser.add_argument("--concurrency", default="1,8,64")
+    parser.add_argument("--sizes", default="1,32", help="sentences per request")
+    parser.add_argument("--encoding", choices=("float", "base64"), default="float")
+    parser.add_argument("--library-sentences", type=int, default=1024)
+    parser.add_argument("--soak", type=float, default=0.0, help="seconds of steady load at the top concurrency")
+    parser.add_argument("--out", default=None, help="write the figures as JSON here")
+    args = parser.parse_args()
+
+    texts = sentences(2000)
+    concurrencies = [int(c) for c in args.concurrency.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    library = [library_throughput(args, texts)]
+    print(f"library Encoder.encode, batch 32: {library[0]:.0f} sentences/s", flush=True)
+
+    process, url = start_server(args)
+    sampler = RssSampler(process.pid)
+    sampler.start()
+    results = []
+    try:
+        print(f"{'size':>4} {'conc':>4} {'requests':>8} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        for size in sizes:
+            for concurrency in concurrencies:
+                r = asyncio.run(scenario(url, texts, size, concurrency, args.duration, args.max_requests,
+                                         args.encoding))  # fmt: skip
+                results.append(r)
+                print(f"{size:>4} {concurrency:>4} {r['requests']:>8} {r['sentences_per_s']:>8.0f} "
+                      f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6}", flush=True)  # fmt: skip
+        soak = None
+        if args.soak > 0:
+            rss_before = rss_mb(process.pid)
+            soak = asyncio.run(scenario(url, texts, max(sizes), max(concurrencies), args.soak, 10**9, args.encoding))
+            soak.update(rss_before_mb=rss_before, rss_after_mb=rss_mb(process.pid))
+            print(f"soak {args.soak:.0f} s: {soak['sentences_per_s']:.0f} sentences/s, RSS "
+                  f"{soak['rss_before_mb']:.0f} -> {soak['rss_after_mb']:.0f} MB", flush=True)  # fmt: skip
+    finally:
+        sampler.stop.set()
+        process.terminate()
+        process.wait(timeout=60)
+    library.append(library_throughput(args, texts))  # again after, to see drift on a shared machine
+    lib = statistics.median(library)
+    print(f"library again: {library[1]:.0f} sentences/s; median used: {lib:.0f}")
+    for size in sizes:
+        top = next(r for r in results if r["size"] == size and r["concurrency"] == max(concurrencies))
+        print(f"server at concurrency {max(concurrencies)}, {size}-sentence requests: "
+              f"{top['sentences_per_s'] / lib:.0%} of the library's batch throughput")  # fmt: skip
+    rss = [mb for _, mb in sampler.samples]
+    if rss:
+        print(f"server RSS over the run: start {rss[0]:.0f} MB, max {max(rss):.0f} MB, end {rss[-1]:.0f} MB "
+              f"({len(rss)} samples)")  # fmt: skip
+    if args.out:
+        Path(args.out).write_text(json.dumps({"library_sentences_per_s": library, "scenarios": results,
+                                              "soak": soak, "rss_mb": sampler.samples,
+                                              "load_average": os.getloadavg()}, indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

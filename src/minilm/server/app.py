@@ -1,0 +1,139 @@
+"""The FastAPI app factory: routes, error handlers, middleware, and the model's lifecycle.
+
+Middleware, outermost first: request metrics -> CORS (when configured) -> API keys -> body size cap -> routes.
+Every error is a JSON body (errors.py); a request the server cannot understand is a 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
+
+from minilm.encoder import Encoder
+from minilm.errors import InputError
+from minilm.server import openai, search_api, tei
+from minilm.server.auth import AuthMiddleware
+from minilm.server.body_limit import BodyLimitMiddleware
+from minilm.server.config import ServerConfig
+from minilm.server.errors import ApiError, error_response
+from minilm.server.metrics import RequestMetricsMiddleware
+from minilm.server.schemas import Health
+from minilm.server.search import SearchIndex
+from minilm.server.service import ClientGoneError, Service
+
+log = logging.getLogger(__name__)
+
+CLIENT_CLOSED = 499  # nginx's status for "the client closed the connection": only ever seen in metrics
+
+
+def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: SearchIndex | None = None) -> FastAPI:
+    """An app serving the model that `loader` returns (called on a background thread at startup)."""
+    service = Service(config, loader, index)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        yield
+        service.stop()
+
+    app = FastAPI(
+        title="minilm",
+        summary="all-MiniLM-L6-v2 sentence embeddings: OpenAI- and text-embeddings-inference-compatible",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.include_router(openai.router)
+    app.include_router(tei.router)
+    app.include_router(search_api.router)
+    _add_service_routes(app, service)
+    _add_error_handlers(app)
+
+    rejected = service.metrics.rejections
+    app.add_middleware(BodyLimitMiddleware, max_bytes=config.max_payload_bytes,
+                       on_reject=lambda: rejected.labels("payload_too_large").inc())  # fmt: skip
+    app.add_middleware(AuthMiddleware, keys=config.api_keys, on_reject=lambda: rejected.labels("auth").inc())
+    if config.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+    routes = frozenset(app.openapi()["paths"])  # the API's paths: metric labels for anything else are "other"
+    app.add_middleware(RequestMetricsMiddleware, metrics=service.metrics, routes=routes)
+    return app
+
+
+def _add_service_routes(app: FastAPI, service: Service) -> None:
+    @app.get("/health", response_model=Health, tags=["service"])
+    async def health() -> JSONResponse:
+        """200 once the model is loaded and has computed a warm-up vector; 503 while loading or after a failure."""
+        encoder = service.encoder
+        body = Health(
+            status=service.status,  # type: ignore[arg-type]
+            model=service.config.model_id,
+            engine=encoder.engine.name if encoder else None,
+            dimension=encoder.dimension if encoder else None,
+            queue_depth=service.batcher.pending if service.batcher else 0,
+            detail=service.detail,
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if service.status == "ok" else 503)
+
+    @app.get("/metrics", tags=["service"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus text format: requests, inputs, tokens, batch sizes, queue depth, latency, rejections."""
+        return Response(service.metrics.render(), media_type=service.metrics.content_type)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request.url.path, exc.status, exc.message, exc.param, exc.code, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            detail = "; ".join(str(e.get("ctx", {}).get("error", e.get("msg"))) for e in errors)
+            return error_response(request.url.path, 400, f"the request body is not valid JSON ({detail})")
+        return error_response(request.url.path, 422, _describe(errors), param=_first_param(errors))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:
+            message = "the request body could not be read as UTF-8 JSON"
+        return error_response(request.url.path, exc.status_code, message, headers=exc.headers)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> Response:
+        return error_response(request.url.path, 400, str(exc))
+
+    @app.exception_handler(ClientGoneError)
+    async def client_gone(request: Request, exc: ClientGoneError) -> Response:
+        return Response(status_code=CLIENT_CLOSED)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return error_response(request.url.path, 500, f"internal error ({type(exc).__name__}); see the server log")
+
+
+def _describe(errors: object) -> str:
+    """Pydantic's errors as one line: 'body.input: Input should be a valid string; ...' (first five)."""
+    parts = []
+    for e in list(errors)[:5]:  # type: ignore[call-overload]
+        where = ".".join(str(p) for p in e.get("loc", ()))
+        parts.append(f"{where}: {str(e.get('msg')).removeprefix('Value error, ')}")
+    return "; ".join(parts) or "the request body does not match the schema"
+
+
+def _first_param(errors: object) -> str | None:
+    for e in list(errors)[:1]:  # type: ignore[call-overload]
+        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+        return ".".join(loc) or None
+    return None

@@ -1,0 +1,70 @@
+"""The server's settings: one frozen dataclass, filled by `minilm serve`'s flags or by a caller."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minilm.errors import InputError
+
+API_KEYS_ENV = "MINILM_API_KEYS"  # comma-separated Bearer keys
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Limits and switches of one server. Every limit has a clear error when a request passes it."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    model_id: str = "sentence-transformers/all-MiniLM-L6-v2"  # reported in responses and /v1/models
+    max_batch_tokens: int = 8192  # padded tokens per engine call (the token budget)
+    max_batch_size: int = 32  # rows per engine call (the library's default batch_size)
+    window_batches: int = 8  # batches' worth of queued inputs sorted by length together (less padding)
+    batch_wait_ms: float = 0.0  # extra wait for more requests before a batch starts (0: take what is queued)
+    max_queue: int = 4096  # inputs waiting for the engine; past this, requests get 429
+    max_inputs: int = 2048  # inputs per request (OpenAI's own limit)
+    max_payload_bytes: int = 8 * 1024 * 1024  # request body size; past this, 413
+    api_keys: frozenset[str] = field(default_factory=frozenset)  # empty: no authentication
+    cors_origins: tuple[str, ...] = ()  # allowed origins ("*" for any); empty: CORS off
+    shutdown_timeout_s: float = 30.0  # how long in-flight requests may take to finish on shutdown
+
+    def __post_init__(self) -> None:
+        for name in ("max_batch_tokens", "max_batch_size", "window_batches", "max_queue", "max_inputs",
+                     "max_payload_bytes"):  # fmt: skip
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InputError(f"{name} must be a positive int, got {value!r}")
+        if self.max_queue < self.max_inputs:
+            raise InputError(
+                f"max_queue ({self.max_queue}) is smaller than max_inputs ({self.max_inputs}): a full-size "
+                "request could never be queued; raise max_queue or lower max_inputs"
+            )
+        if self.batch_wait_ms < 0:
+            raise InputError(f"batch_wait_ms must be >= 0, got {self.batch_wait_ms}")
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when the server listens only on this machine (127.0.0.0/8, ::1, localhost)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def read_api_keys(env: str | None = None, key_file: str | os.PathLike[str] | None = None) -> frozenset[str]:
+    """Keys from a comma-separated env value and/or a file (one key per line, '#' comments allowed)."""
+    keys = {k.strip() for k in (env or "").split(",") if k.strip()}
+    if key_file is not None:
+        path = Path(key_file)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InputError(f"API key file {path} could not be read ({exc.strerror})") from None
+        keys |= {line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")}
+        if not keys:
+            raise InputError(f"API key file {path} holds no key (one per line expected)")
+    return frozenset(keys)

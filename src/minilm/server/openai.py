@@ -1,0 +1,49 @@
+"""OpenAI's embeddings API: POST /v1/embeddings and GET /v1/models, for any OpenAI client unchanged."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from minilm.server.errors import ApiError
+from minilm.server.responses import FastJSON, vector_b64
+from minilm.server.schemas import EmbeddingRequest, EmbeddingResponse, ModelCard, ModelList
+from minilm.server.service import ServiceDep
+
+router = APIRouter(prefix="/v1", tags=["OpenAI"])
+
+
+@router.post("/embeddings", response_model=EmbeddingResponse)
+async def embeddings(body: EmbeddingRequest, request: Request, service: ServiceDep) -> Response:
+    """Embed text(s) or token-id arrays. Texts over 256 tokens are truncated, like the reference model.
+
+    usage counts the tokens the model saw ([CLS] and [SEP] included) with the model's own tokenizer.
+    """
+    encoder = service.ready_encoder()
+    if body.dimensions is not None and body.dimensions != encoder.dimension:
+        raise ApiError(400, f"dimensions is {body.dimensions}, but this model only gives {encoder.dimension}",
+                       param="dimensions")  # fmt: skip
+    raw = body.input
+    if isinstance(raw, list) and raw and isinstance(raw[0], int):
+        units = service.units_from_ids([raw])
+    elif isinstance(raw, list) and raw and isinstance(raw[0], list):
+        units = service.units_from_ids(raw)
+    else:
+        units = await service.units_from_texts(raw)
+    done = await service.embed(units, request, "/v1/embeddings")
+    tokens = sum(done.token_counts)
+    if body.encoding_format == "base64":
+        items = [{"object": "embedding", "index": i, "embedding": vector_b64(v)} for i, v in enumerate(done.vectors)]
+    else:
+        rows = done.vectors.tolist()
+        items = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(rows)]
+    return FastJSON(
+        {"object": "list", "data": items, "model": service.config.model_id,
+         "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
+    )  # fmt: skip
+
+
+@router.get("/models", response_model=ModelList)
+async def models(service: ServiceDep) -> ModelList:
+    """The one model this server runs."""
+    return ModelList(data=[ModelCard(id=service.config.model_id)])

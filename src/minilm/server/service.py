@@ -1,0 +1,195 @@
+"""What the routes share: the loaded model, its batcher, the limits, and the path from texts to vectors.
+
+The model loads on a background thread after the server starts listening, so /health can answer "loading"
+(503) until the weights are read and a warm-up vector has come out of the engine; then it answers "ok".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import Depends
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from minilm.encoder import Encoder
+from minilm.errors import InputError
+from minilm.inputs import as_texts
+from minilm.server.batcher import Batcher, BatcherClosedError, QueueFullError
+from minilm.server.config import ServerConfig
+from minilm.server.errors import ApiError
+from minilm.server.metrics import Metrics
+from minilm.server.search import SearchIndex
+
+log = logging.getLogger(__name__)
+
+INLINE_CHARS = 16_384  # requests with less text are tokenized on the event loop, larger ones on a thread
+
+
+class ClientGoneError(Exception):
+    """The client disconnected before its vectors were ready; its remaining work was dropped."""
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """Vectors (N, D) float32 in input order, and the tokens the model saw for each input."""
+
+    vectors: np.ndarray
+    token_counts: list[int]
+
+
+class Service:
+    """The server's state: status, encoder, batcher, metrics, optional search index."""
+
+    def __init__(self, config: ServerConfig, loader: Callable[[], Encoder], index: SearchIndex | None = None):
+        self.config = config
+        self.metrics = Metrics()
+        self.index = index
+        self.status = "loading"
+        self.detail: str | None = None
+        self.encoder: Encoder | None = None
+        self.batcher: Batcher | None = None
+        self._loader = loader
+        self._loading: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the model and warm it up on a background thread."""
+        self._loading = threading.Thread(target=self._load, name="minilm-load", daemon=True)
+        self._loading.start()
+
+    def _load(self) -> None:
+        try:
+            encoder = self._loader()
+            c = self.config
+            batcher = Batcher(encoder, c.max_batch_tokens, c.max_batch_size, c.max_queue, c.batch_wait_ms / 1000,
+                              c.window_batches, self.metrics)  # fmt: skip
+            warm = batcher.submit(encoder.tokenizer(["warm-up"])).result()  # one real vector from the engine
+            if warm.shape != (1, encoder.dimension) or not np.isfinite(warm).all():
+                raise RuntimeError(f"the warm-up vector is wrong: shape {warm.shape}")
+        except Exception as exc:
+            log.exception("the model could not be loaded")
+            self.status, self.detail = "failed", f"{type(exc).__name__}: {exc}"
+            return
+        self.encoder, self.batcher = encoder, batcher
+        self.status = "ok"
+        self.metrics.ready.set(1)
+        log.info("ready: %s on engine %s", encoder.name, encoder.engine.name)
+
+    def stop(self) -> None:
+        """Finish the queued work and stop the worker (in-flight requests have already been answered)."""
+        if self._loading is not None:
+            self._loading.join(self.config.shutdown_timeout_s)
+        if self.batcher is not None:
+            self.batcher.close(drain=True, timeout=self.config.shutdown_timeout_s)
+
+    def ready_encoder(self) -> Encoder:
+        """The encoder, or a 503 while loading (or after a failed load)."""
+        if self.encoder is None:
+            why = f"the model failed to load: {self.detail}" if self.status == "failed" else "the model is loading"
+            raise ApiError(503, f"{why}; see GET /health", headers={"Retry-After": "1"})
+        return self.encoder
+
+    # -- texts to vectors ----------------------------------------------------------------------------------
+    def check_count(self, n: int, what: str = "input") -> None:
+        if n == 0:
+            raise ApiError(400, f"{what} is an empty list; expected at least one text", param=what)
+        if n > self.config.max_inputs:
+            self.metrics.rejections.labels("too_many_inputs").inc()
+            raise ApiError(413, f"{what} has {n} items, over the limit of {self.config.max_inputs} per request "
+                                "(--max-inputs); split it into several requests", param=what)  # fmt: skip
+
+    async def units_from_texts(self, texts: object, truncate: bool = True, what: str = "input") -> list[list[int]]:
+        """Token ids per text, cut to the model's limit; with truncate=False a long text is a 413 naming it."""
+        encoder = self.ready_encoder()
+        try:
+            items, _ = as_texts(texts)
+        except InputError as exc:
+            raise ApiError(400, f"{what}: {exc}", param=what) from None
+        self.check_count(len(items), what)
+        if sum(len(t) for t in items) <= INLINE_CHARS:
+            tokens = encoder.tokenizer.encode(items)  # well under a millisecond: a thread hop would cost more
+        else:
+            tokens = await run_in_threadpool(encoder.tokenizer.encode, items)
+        limit = encoder.max_seq_length
+        if not truncate:
+            for i, t in enumerate(tokens):
+                if len(t) > limit:
+                    raise ApiError(
+                        413, f"{what} {i} has {len(t)} tokens, over the model's limit of {limit}; shorten it or "
+                        "send truncate: true", param=what, code="input_too_long",
+                    )  # fmt: skip
+        return [encoder.tokenizer.truncate(t.ids) for t in tokens]
+
+    def units_from_ids(self, arrays: Sequence[Sequence[int]], what: str = "input") -> list[list[int]]:
+        """Token-id arrays of this model's vocabulary, wrapped in [CLS]/[SEP] unless already, cut to the limit."""
+        encoder = self.ready_encoder()
+        self.check_count(len(arrays), what)
+        tok, vocab = encoder.tokenizer, encoder.config.bert.vocab_size
+        units = []
+        for i, ids in enumerate(arrays):
+            bad = next((t for t in ids if not 0 <= t < vocab), None)
+            if bad is not None:
+                raise ApiError(400, f"{what} {i} holds token id {bad}, outside this model's vocabulary "
+                                    f"[0, {vocab})", param=what)  # fmt: skip
+            wrapped = list(ids) if len(ids) >= 2 and ids[0] == tok.cls_id and ids[-1] == tok.sep_id else [
+                tok.cls_id, *ids, tok.sep_id]  # fmt: skip
+            units.append(tok.truncate(wrapped))
+        return units
+
+    async def embed(self, units: list[list[int]], request: Request, route: str, normalize: bool = True) -> Embedded:
+        """Vectors for token-id lists through the batcher; drops the work if the client disconnects first."""
+        self.ready_encoder()
+        assert self.batcher is not None
+        try:
+            future = self.batcher.submit(units, normalize)
+        except QueueFullError as exc:
+            self.metrics.rejections.labels("queue_full").inc()
+            raise ApiError(429, f"the server is busy: {exc}; retry after {exc.retry_after} s",
+                           headers={"Retry-After": str(exc.retry_after)}) from None  # fmt: skip
+        except BatcherClosedError:
+            raise ApiError(503, "the server is shutting down", headers={"Retry-After": "1"}) from None
+        vectors = await _unless_disconnected(asyncio.wrap_future(future), request)
+        counts = [len(u) for u in units]
+        self.metrics.inputs.labels(route).inc(len(units))
+        self.metrics.tokens.inc(sum(counts))
+        return Embedded(vectors, counts)
+
+
+async def _unless_disconnected(work: asyncio.Future[Any], request: Request) -> Any:
+    """The result of `work`, or ClientGoneError (work cancelled) if the client disconnects first."""
+    watcher = asyncio.ensure_future(_disconnect(request))
+    try:
+        done, _ = await asyncio.wait({work, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        work.cancel()
+        raise
+    finally:
+        watcher.cancel()
+    if work in done:
+        return work.result()
+    work.cancel()
+    raise ClientGoneError
+
+
+async def _disconnect(request: Request) -> None:
+    """Returns when the ASGI server reports the client gone (the body has been read by then)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def get_service(request: Request) -> Service:
+    """FastAPI dependency: the app's Service."""
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]

@@ -1,0 +1,142 @@
+"""The dynamic batcher on the tiny model: merged requests give the library's vectors, in order."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from minilm.server.batcher import Batcher, BatcherClosedError, QueueFullError
+
+TEXTS = ["the cat sat on the mat", "a dog", "hello world !", "today is a sunny day", "the", "that is a happy person",
+         "run , run", "the cat sat on the mat the dog sat on the mat the cat", "é", "?"]  # fmt: skip
+
+
+class Recorder:
+    """A BatchObserver that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+        self.padded: list[int] = []
+        self.dropped = 0
+
+    def on_batch(self, rows: int, padded_tokens: int, seconds: float) -> None:
+        self.batches.append(rows)
+        self.padded.append(padded_tokens)
+
+    def on_queue_depth(self, inputs: int) -> None:
+        pass
+
+    def on_dropped(self, inputs: int) -> None:
+        self.dropped += inputs
+
+
+class Gate:
+    """Wraps an engine so each forward waits for a permit: the test decides when batches run."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.name = engine.name
+        self.threads = engine.threads
+        self.permits = threading.Semaphore(0)
+        self.calls = 0
+
+    def forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        assert self.permits.acquire(timeout=30)
+        self.calls += 1
+        return self.engine.forward(ids, lengths)
+
+
+def test_merged_requests_match_the_library_in_order(tiny) -> None:
+    recorder = Recorder()
+    batcher = Batcher(tiny, max_batch_tokens=24, max_batch_size=3, max_queue=100, observer=recorder)
+    requests = [TEXTS, TEXTS[3:], TEXTS[:1], TEXTS[::-1]]
+    futures = [batcher.submit(tiny.tokenizer(texts)) for texts in requests]
+    for texts, future in zip(requests, futures, strict=True):
+        np.testing.assert_allclose(future.result(timeout=30), tiny.encode(texts), atol=1e-6, rtol=0)
+    assert max(recorder.batches) <= 3 and sum(recorder.batches) == sum(len(t) for t in requests)
+    assert batcher.submit([]).result().shape == (0, tiny.dimension)
+    raw = batcher.submit(tiny.tokenizer(TEXTS), normalize=False).result(timeout=30)
+    np.testing.assert_allclose(raw, tiny.encode(TEXTS, normalize=False), atol=1e-6, rtol=0)
+    batcher.close()
+
+
+def test_concurrent_requests_share_batches(tiny) -> None:
+    expected = tiny.encode(TEXTS[2:])
+    gate = Gate(tiny.engine)
+    tiny.engine = gate
+    recorder = Recorder()
+    batcher = Batcher(tiny, max_batch_tokens=1000, max_batch_size=64, max_queue=100, observer=recorder)
+    first = batcher.submit(tiny.tokenizer(TEXTS[:2]))
+    time.sleep(0.2)  # the worker has taken the first request and waits at the gate
+    later = [batcher.submit(tiny.tokenizer([t])) for t in TEXTS[2:]]
+    gate.permits.release(10)
+    first.result(timeout=30)
+    for row, future in zip(expected, later, strict=True):
+        np.testing.assert_allclose(future.result(timeout=30)[0], row, atol=1e-6, rtol=0)
+    assert recorder.batches == [2, 8]  # the eight single-text requests ran as one batch
+    batcher.close()
+
+
+def test_full_queue_refuses_and_cancelled_work_is_dropped(tiny) -> None:
+    expected = tiny.encode(TEXTS[5:7])
+    gate = Gate(tiny.engine)
+    tiny.engine = gate
+    recorder = Recorder()
+    batcher = Batcher(tiny, max_batch_tokens=1000, max_batch_size=1, max_queue=4, observer=recorder)
+    running = batcher.submit(tiny.tokenizer(TEXTS[:1]))
+    time.sleep(0.2)
+    cancelled = batcher.submit(tiny.tokenizer(TEXTS[:4]))
+    with pytest.raises(QueueFullError, match="holds 4 inputs and takes at most 4") as refused:
+        batcher.submit(tiny.tokenizer(TEXTS[:1]))
+    assert refused.value.retry_after >= 1
+    assert cancelled.cancel()
+    kept = batcher.submit(tiny.tokenizer(TEXTS[5:7]))  # room again once the cancelled inputs are forgotten
+    gate.permits.release(10)
+    running.result(timeout=30)
+    np.testing.assert_allclose(kept.result(timeout=30), expected, atol=1e-6, rtol=0)
+    assert (recorder.dropped, gate.calls, batcher.pending) == (4, 3, 0), recorder.batches
+    batcher.close()
+
+
+def test_close_drains_then_refuses(tiny) -> None:
+    batcher = Batcher(tiny, max_batch_size=2)
+    future = batcher.submit(tiny.tokenizer(TEXTS))
+    batcher.close(drain=True, timeout=30)
+    assert future.result(timeout=0).shape == (len(TEXTS), tiny.dimension)
+    with pytest.raises(BatcherClosedError):
+        batcher.submit(tiny.tokenizer(TEXTS[:1]))
+
+
+def test_engine_failure_reaches_the_request(tiny) -> None:
+    class Broken:
+        name, threads = "broken", None
+
+        def forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+            raise RuntimeError("engine exploded")
+
+    tiny.engine = Broken()
+    batcher = Batcher(tiny)
+    with pytest.raises(RuntimeError, match="engine exploded"):
+        batcher.submit(tiny.tokenizer(TEXTS[:2])).result(timeout=30)
+    batcher.close()
+
+
+@pytest.mark.parametrize(("window_batches", "padded"), [(1, [1 * 3, 2 * 16, 2 * 16]), (2, [1 * 3, 2 * 16, 2 * 4])])
+def test_a_window_of_several_batches_is_sorted_across_requests(tiny, window_batches: int, padded: list[int]) -> None:
+    """Two requests (long, short) each: one-batch windows pad each short text to its long neighbour."""
+    gate = Gate(tiny.engine)
+    tiny.engine = gate
+    recorder = Recorder()
+    batcher = Batcher(tiny, max_batch_size=2, window_batches=window_batches, observer=recorder)
+    long, short = " ".join(["the cat sat"] * 6), "a dog"  # 16 tokens after the cut, 4 tokens
+    first = batcher.submit(tiny.tokenizer(["the"]))
+    time.sleep(0.2)  # the worker holds the first request at the gate
+    pair = [batcher.submit(tiny.tokenizer([long, short])) for _ in range(2)]
+    gate.permits.release(10)
+    for future in (first, *pair):
+        future.result(timeout=30)
+    assert recorder.padded == padded
+    batcher.close()

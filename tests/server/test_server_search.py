@@ -1,0 +1,109 @@
+"""POST /search against the small SearchIndex protocol, in process (the index package is wired in later)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import minilm
+from minilm.server import ServerConfig, create_app
+from minilm.server.search import SearchIndex
+
+
+@dataclass
+class Hit:
+    id: str
+    score: float
+    text: str
+
+
+class BruteForce:
+    """A tiny exact index: every text's vector; search is a dot product and an optional filter on "lang"."""
+
+    def __init__(self, model: minilm.Encoder, texts: list[str], langs: list[str]):
+        self.texts, self.langs = texts, langs
+        self.vectors = model.encode(texts)
+        self.queries: list[np.ndarray] = []
+
+    def search(self, query: np.ndarray, k: int, filter: Mapping[str, Any] | None = None) -> list[Any]:
+        self.queries.append(query)
+        scores = self.vectors @ query
+        keep = [i for i in np.argsort(-scores) if not filter or self.langs[i] == filter.get("lang")]
+        hits: list[Any] = [Hit(str(i), float(scores[i]), self.texts[i]) for i in keep[:k]]
+        if hits:
+            hits[-1] = {"id": hits[-1].id, "score": hits[-1].score, "metadata": {"lang": self.langs[int(hits[-1].id)]}}
+        return hits
+
+
+@pytest.fixture
+def index(tiny) -> BruteForce:  # type: ignore[no-untyped-def]
+    return BruteForce(tiny, ["the cat sat on the mat", "a dog", "today is a sunny day", "hello world"],
+                      ["en", "en", "fr", "en"])  # fmt: skip
+
+
+def wait_ready(client: TestClient) -> None:
+    for _ in range(200):
+        if client.get("/health").status_code == 200:
+            return
+        time.sleep(0.05)
+    raise AssertionError(client.get("/health").text)
+
+
+def test_search_by_text_and_by_vector(tiny, index) -> None:
+    assert isinstance(index, SearchIndex)
+    with TestClient(create_app(ServerConfig(), lambda: tiny, index)) as client:
+        wait_ready(client)
+        r = client.post("/search", json={"query": "the cat sat on the mat", "k": 2})
+        assert r.status_code == 200, r.text
+        hits = r.json()["hits"]
+        assert hits[0]["id"] == "0" and hits[0]["text"] == "the cat sat on the mat" and len(hits) == 2
+        np.testing.assert_allclose(index.queries[-1], tiny.encode("the cat sat on the mat"), atol=1e-6)
+        assert hits[1]["metadata"] == {"lang": index.langs[int(hits[1]["id"])]}
+        vector = tiny.encode("today is a sunny day").tolist()
+        r = client.post("/search", json={"query": vector, "k": 3, "filter": {"lang": "fr"}})
+        assert [h["id"] for h in r.json()["hits"]] == ["2"]
+        bad = client.post("/search", json={"query": [1.0, 2.0], "k": 3})
+        assert bad.status_code == 400 and "expected 8 finite floats" in bad.json()["error"]
+        assert client.post("/search", json={"query": "a", "k": 0}).status_code == 422
+
+
+def test_without_an_index_search_is_404_naming_the_flag(tiny) -> None:
+    with TestClient(create_app(ServerConfig(), lambda: tiny)) as client:
+        wait_ready(client)
+        r = client.post("/search", json={"query": "a cat"})
+        assert r.status_code == 404 and "--index DIR" in r.json()["error"]
+
+
+def test_health_is_503_until_loaded_and_after_a_failed_load(tiny) -> None:
+    release = threading.Event()
+
+    def slow_loader() -> minilm.Encoder:
+        release.wait(30)
+        return tiny
+
+    with TestClient(create_app(ServerConfig(), slow_loader)) as client:
+        loading = client.get("/health")
+        assert loading.status_code == 503 and loading.json()["status"] == "loading"
+        early = client.post("/v1/embeddings", json={"model": "m", "input": "a"})
+        assert early.status_code == 503 and early.headers["retry-after"] == "1"
+        release.set()
+        wait_ready(client)
+
+    def broken_loader() -> minilm.Encoder:
+        raise minilm.ModelNotFoundError("no such model")
+
+    with TestClient(create_app(ServerConfig(), broken_loader)) as client:
+        for _ in range(100):
+            if client.get("/health").json()["status"] == "failed":
+                break
+            time.sleep(0.05)
+        failed = client.get("/health")
+        assert failed.status_code == 503 and "no such model" in failed.json()["detail"]
+        assert "no such model" in client.post("/embed", json={"inputs": "a"}).json()["error"]
