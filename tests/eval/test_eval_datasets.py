@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests_eval_helpers import beir_folder, write
 
 from minilm.errors import DatasetError
 from minilm.eval.datasets import load_sts, read_ag_news, read_beir, read_qrels
+
+from .tests_eval_helpers import beir_folder, write
 
 
 def test_stsb_keeps_raw_quotes(tmp_path: Path) -> None:

@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA
 from minilm.eval import evaluate_retrieval, evaluate_sts, load_sts, read_beir
 from minilm.eval.embed import embed
 from minilm.eval.metrics import retrieval_scores
 from minilm.eval.retrieval import top_k
+
+from ..conftest import DATA
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests_eval_helpers import beir_folder, write
 
 from minilm.cli.main import main
 from minilm.eval import evaluate_clustering, evaluate_retrieval, evaluate_sts, load_sts, read_beir
@@ -17,6 +16,8 @@ from minilm.eval.embed import embed
 from minilm.eval.references import parse_references
 from minilm.eval.report import comparison, to_markdown
 from minilm.eval.result import TaskResult
+
+from .tests_eval_helpers import beir_folder, write
 
 WORDS = ["the cat sat", "a dog", "happy person", "sunny day", "hello world", "today is a sunny day", "the mat",
          "cat on the mat", "a happy dog", "that person is happy"]  # fmt: skip

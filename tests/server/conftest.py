@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from tests.conftest import write_tiny_model
 from tests.server.serving import Server, start_server, stop_server
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
+
 from tests.conftest import write_tiny_model
 from tests.server.serving import Server, start_server, stop_server
 

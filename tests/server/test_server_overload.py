@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from tests.server.serving import Server, start_server, stop_server
 
 pytestmark = pytest.mark.integration
