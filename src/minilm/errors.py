@@ -36,3 +36,19 @@ class TooLongError(InputError):
 
 class MissingExtraError(MinilmError, ImportError):
     """An optional dependency is not installed; the message names the pip command that adds it."""
+
+
+class IndexStoreError(MinilmError):
+    """An index directory cannot be used as asked (missing, not an index, or a bad argument for it)."""
+
+
+class IndexLockedError(IndexStoreError):
+    """Another process holds the index open for writing."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index was built by another model (dimension or weights digest differ) or another settings version."""
+
+
+class IndexCorruptError(IndexStoreError):
+    """A file of the index cannot be read back (names the file and what was wrong)."""
