@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from minilm.errors import MinilmError
 
-COMMANDS = ["encode", "info", "download"]
+COMMANDS = ["encode", "info", "download", "index", "search", "dedup", "cluster", "paraphrases"]
 
 
 def build_parser() -> argparse.ArgumentParser:
