@@ -11,8 +11,11 @@ from minilm.cli.collection import add_collection_options, load_collection, write
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser("cluster", help="cluster texts",
-                            description="k-means (k given, or chosen by silhouette) or community detection.")  # fmt: skip
+    parser = sub.add_parser(
+        "cluster",
+        help="cluster texts",
+        description="k-means (k given, or chosen by silhouette) or community detection.",
+    )
     add_collection_options(parser)
     parser.add_argument("--algorithm", choices=("kmeans", "communities"), default="kmeans")
     parser.add_argument("-k", type=int, default=None, help="k-means clusters (default: chosen by silhouette)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
@@ -34,8 +35,8 @@ def load_collection(args: argparse.Namespace) -> tuple[list[str], list[str], np.
 
         with Index.open(args.index) as index:
             ids, vectors = index.doc_vectors()
-            texts = {d: t for d, t, _ in index.documents()}
-            return ids, [texts[d] for d in ids], vectors
+            by_id = {d: t for d, t, _ in index.documents()}
+            return ids, [by_id[d] for d in ids], vectors
     records = list(read_records(args.input, args.format, args.field, args.id_field))
     texts = [r.text for r in records]
     return [r.id for r in records], texts, load_model(args).encode(texts, show_progress=None)
@@ -43,8 +44,7 @@ def load_collection(args: argparse.Namespace) -> tuple[list[str], list[str], np.
 
 def write_rows(path: str | None, rows: list[dict[str, Any]], columns: list[str]) -> None:
     """Rows as CSV (a .csv path) or JSONL (another path, or stdout)."""
-    out = open(path, "w", encoding="utf-8", newline="") if path else sys.stdout
-    try:
+    with open(path, "w", encoding="utf-8", newline="") if path else contextlib.nullcontext(sys.stdout) as out:
         if path and path.lower().endswith(".csv"):
             writer = csv.DictWriter(out, fieldnames=columns)
             writer.writeheader()
@@ -52,6 +52,3 @@ def write_rows(path: str | None, rows: list[dict[str, Any]], columns: list[str])
         else:
             for row in rows:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    finally:
-        if path:
-            out.close()

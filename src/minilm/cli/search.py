@@ -16,8 +16,13 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("index", help="index directory")
     parser.add_argument("query", help="query text")
     parser.add_argument("-k", "--top-k", type=int, default=10, help="hits to return (default 10)")
-    parser.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE",
-                        help="keep documents whose metadata FIELD equals VALUE (JSON, else a string); repeatable")  # fmt: skip
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="keep documents whose metadata FIELD equals VALUE (JSON, else a string); repeatable",
+    )
     parser.add_argument("--search", choices=("exact", "hnsw"), default=None, help="override the index's search")
     parser.add_argument("--json", action="store_true", help="one JSON object per hit")
     parser.set_defaults(func=run)
@@ -43,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
         hits = index.search(args.query, k=args.top_k, where=parse_where(args.where) or None)
     for rank, hit in enumerate(hits, 1):
         if args.json:
-            print(json.dumps({"rank": rank, "id": hit.doc_id, "score": round(hit.score, 6), "start": hit.start,
-                              "end": hit.end, "text": hit.text, "metadata": hit.metadata}, ensure_ascii=False))  # fmt: skip
+            row = {"rank": rank, "id": hit.doc_id, "score": round(hit.score, 6), "start": hit.start, "end": hit.end}
+            print(json.dumps({**row, "text": hit.text, "metadata": hit.metadata}, ensure_ascii=False))
         else:
             snippet = " ".join(hit.text.split())
             snippet = snippet if len(snippet) <= SNIPPET else snippet[: SNIPPET - 1] + "…"

@@ -63,7 +63,7 @@ class EmbeddingCache:
                 if vectors.size != len(spans_list) * dimension:
                     log.warning("embedding cache %s: entry %s has the wrong size; ignored", self.path, key)
                     continue
-                out[key] = Embedded(spans_list, vectors.reshape(len(spans_list), dimension))  # type: ignore[arg-type]
+                out[key] = Embedded(spans_list, vectors.reshape(len(spans_list), dimension))
         return out
 
     def put(self, model: str, items: dict[str, Embedded]) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from minilm.encoder import DEFAULT_OVERLAP, Encoder
 from minilm.errors import IndexMismatchError, IndexStoreError, InputError
-from minilm.index.cache import EmbeddingCache, Embedded, embed_documents, text_hash
+from minilm.index.cache import Embedded, EmbeddingCache, embed_documents, text_hash
 from minilm.index.lock import WriterLock
 from minilm.index.store import SCHEMA_VERSION, Store
 from minilm.index.vectors import STORAGES, VectorIndex
@@ -327,7 +327,7 @@ class Index:
 
     def _collapse(self, keys: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
         """Best window per document: [(chunk key, score)] best first."""
-        rows = self.store.chunks(keys)
+        rows = self.store.chunks(keys.tolist())
         best: dict[str, tuple[int, float]] = {}
         for key, score in zip(keys.tolist(), scores.tolist(), strict=True):
             doc = rows[key].doc_id

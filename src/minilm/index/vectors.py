@@ -64,9 +64,7 @@ class VectorIndex:
             return f.IndexBinaryHNSW(d, HNSW_M) if self.search_kind == "hnsw" else f.IndexBinaryFlat(d)
         if self.storage == "float32":
             made = (
-                f.IndexHNSWFlat(d, HNSW_M, f.METRIC_INNER_PRODUCT)
-                if self.search_kind == "hnsw"
-                else f.IndexFlatIP(d)
+                f.IndexHNSWFlat(d, HNSW_M, f.METRIC_INNER_PRODUCT) if self.search_kind == "hnsw" else f.IndexFlatIP(d)
             )
         else:
             qt = f.ScalarQuantizer.QT_8bit
@@ -154,8 +152,12 @@ class VectorIndex:
     def save(self, path: Path, generation: int) -> None:
         """Write to `path` atomically (temporary file, fsync, rename), tagged with the store's generation."""
         f = self.faiss
-        blob = b"" if self.index is None else bytes(
-            f.serialize_index_binary(self.index) if self.storage == "binary" else f.serialize_index(self.index)
+        blob = (
+            b""
+            if self.index is None
+            else bytes(
+                f.serialize_index_binary(self.index) if self.storage == "binary" else f.serialize_index(self.index)
+            )
         )
         header = json.dumps({"generation": generation, "storage": self.storage, "search": self.search_kind,
                              "dimension": self.dimension, "count": len(self.keys)})  # fmt: skip
