@@ -137,6 +137,8 @@ class Index:
         """Save the search structure (writers) and release the lock."""
         if self.writable and self._vectors is not None and self._generation == self.store.generation():
             self._vectors.save(self.path / VECTORS, self._generation)
+        if self.writable:
+            self.store.checkpoint()
         self.store.close()
         if self._cache is not None:
             self._cache.close()
@@ -318,8 +320,14 @@ class Index:
             keys, scores = vi.search(q[None], want, allowed, **extra)
             keys, scores = keys[0][keys[0] >= 0], scores[0][keys[0] >= 0]
             if factor > 1 and len(keys):  # rescore the candidates with the stored float32 vectors
-                scores = self.store.vectors(keys) @ q
-            best = self._collapse(keys, scores)
+                scores = self.store.vectors(keys.tolist()) @ q
+                order = np.argsort(-scores, kind="stable")
+                keys, scores = keys[order], scores[order]
+            # Only the best candidates need their documents looked up, unless they collapse to fewer than k.
+            head = k * 4 if self.settings["chunk"] else k
+            best = self._collapse(keys[:head], scores[:head])
+            if len(best) < k and len(keys) > head:
+                best = self._collapse(keys, scores)
             if len(best) >= k or want >= live:
                 break
             want = min(want * 2, live)

@@ -31,6 +31,7 @@ SEARCHES = ("exact", "hnsw")
 HNSW_M = 32  # graph links per vector
 EF_CONSTRUCTION = 128
 EF_SEARCH = 128
+FEW_QUERIES = 16
 
 
 def faiss_module() -> Any:
@@ -131,7 +132,15 @@ class VectorIndex:
             mask[pos[pos >= 0]] = True
             mask &= self.alive
         params = self._params(mask, ef)
-        scores, pos = self.index.search(self._codes(queries), k, params=params)
+        # A few queries run fastest on one thread: faiss's OpenMP threads cost more than they give (and far
+        # more on a busy machine, where they spin for cores). The global setting is restored afterwards.
+        threads = self.faiss.omp_get_max_threads()
+        if q < FEW_QUERIES:
+            self.faiss.omp_set_num_threads(1)
+        try:
+            scores, pos = self.index.search(self._codes(queries), k, params=params)
+        finally:
+            self.faiss.omp_set_num_threads(threads)
         if self.storage == "binary":
             scores = 1 - 2 * scores.astype(np.float32) / self.dimension  # hamming distance -> cosine-like
         keys = np.where(pos >= 0, self.keys[np.maximum(pos, 0)], -1)
