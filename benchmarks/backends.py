@@ -91,8 +91,9 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     if args.scifact:
-        import minilm
         from scifact_data import read_scifact, scifact_vectors
+
+        import minilm
 
         data, queries = scifact_vectors(read_scifact(), minilm.load(engine="numpy"))
     else:

@@ -39,8 +39,7 @@ class StubModel:
     dimension = 384
     max_seq_length = 256
 
-    class folder:  # noqa: N801
-        path = Path("none")
+    folder = type("Folder", (), {"path": Path("none")})
 
 
 def unit(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -87,8 +86,9 @@ def bench_size(n: int, queries: np.ndarray, root: Path, hnsw: bool, rng: np.rand
                 memory = saved["index"].nbytes + saved["keys"].nbytes
             disk = dir_bytes(copy)
             p50, p95 = np.percentile(lat, 50) * 1e3, np.percentile(lat, 95) * 1e3
+            per_million = f"{memory / n * 1e6 / 2**20:,.0f} MiB | {disk / n * 1e6 / 2**20:,.0f} MiB"
             rows.append(f"| {n:,} | {storage} | {kind} | {store_s:.1f} | {build_s:.1f} | {p50:.2f} | {p95:.2f} | "
-                        f"{np.mean(recall):.3f} | {memory / n * 1e6 / 2**20:,.0f} MiB | {disk / n * 1e6 / 2**20:,.0f} MiB |")  # fmt: skip
+                        f"{np.mean(recall):.3f} | {per_million} |")  # fmt: skip
             print(rows[-1], flush=True)
             (copy / "vectors.npz").unlink()
         shutil.rmtree(copy)
