@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tests.conftest import ROOT, write_tiny_model
+from tests.index.conftest import sentence
 
 from minilm.errors import IndexCorruptError, IndexLockedError, IndexMismatchError
 from minilm.index import Index
@@ -47,6 +48,11 @@ def test_kill_during_add_keeps_every_committed_document(tiny, tiny_dir: Path, in
         assert line, "the child stopped before the big add"
         lines.append(line)
     time.sleep(0.5)  # well inside the 20,000-document add
+    with Index.open(index_dir, model=tiny) as reader:  # a reader works while the child writes
+        seen = len(reader)
+        assert seen >= 60 and reader.search(sentence(5), k=1)[0].doc_id == "d5"
+        with pytest.raises(IndexLockedError):
+            Index.open(index_dir, model=tiny, writable=True)
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL

@@ -106,3 +106,10 @@ def test_bad_arguments_are_named(index, tiny, tmp_path: Path) -> None:  # type: 
         Index.open(tmp_path / "nothing")
     with pytest.raises(InputError, match="storage 'fp16'"):
         Index.create(tmp_path / "x", tiny, storage="fp16")
+
+
+def test_minilm_index_is_the_public_name(tiny, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import minilm
+
+    with minilm.Index.create(tmp_path / "ix", tiny, cache=False) as ix:
+        assert isinstance(ix, Index) and len(ix) == 0 and ix.search("hello", k=3) == []

@@ -303,9 +303,10 @@ class Index:
             q = self.model.encode([query] if isinstance(query, str) else list(query))
         if search is not None:
             self._search_override = search
-        vi = self._search_structure()
-        allowed = self.store.allowed_keys(where) if where else None
-        hits = [self._search_one(vi, row, k, allowed, ef) for row in q]
+        with self.store.snapshot():  # one committed state for the whole search, while a writer goes on
+            vi = self._search_structure()
+            allowed = self.store.allowed_keys(where) if where else None
+            hits = [self._search_one(vi, row, k, allowed, ef) for row in q]
         return hits[0] if single else hits
 
     def _search_one(self, vi: VectorIndex, q: np.ndarray, k: int, allowed: np.ndarray | None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,8 @@ class Store:
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file (best effort: skipped while readers hold it)."""
-        try:
+        with suppress(sqlite3.OperationalError):
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.OperationalError:
-            pass
 
     # -- transactions --------------------------------------------------------------------------------------
     @contextmanager
@@ -92,6 +90,18 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees the same committed state (WAL readers never block)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     def create(self, settings: dict[str, Any]) -> None:
         """Make the tables and record the settings (model, dimension, storage, chunking)."""
