@@ -10,6 +10,7 @@ structure derived from it, repaired from it on open; vectors.py) and write.lock 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -156,13 +157,12 @@ class Index:
     def model(self) -> Encoder:
         """The encoder of this index (loaded from the recorded model on first use, and checked)."""
         if self._model is None:
+            from minilm.errors import ModelNotFoundError
             from minilm.loading import load
 
             try:
                 model = load(self.settings["model"])
-            except IndexStoreError:
-                raise
-            except Exception:
+            except ModelNotFoundError:  # a model loaded from a folder is recorded by that folder's path
                 model = load(self.settings["model_path"])
             _check_model(self.path, self.settings, model)
             self._model = model
@@ -235,7 +235,7 @@ class Index:
                 r = records[i]
                 new_keys += self.store.insert(db, r.id, r.text, r.meta, hashes[i], emb.spans, emb.vectors)
             for i in same:
-                db.execute("UPDATE docs SET meta = ? WHERE doc_id = ?", (_json(records[i].meta), records[i].id))
+                db.execute("UPDATE docs SET meta = ? WHERE doc_id = ?", (json.dumps(records[i].meta), records[i].id))
         vi.remove(np.array(removed, dtype=np.int64))
         vi.add(np.array(new_keys, dtype=np.int64), np.concatenate([e.vectors for e in embedded]) if embedded else
                np.zeros((0, self.settings["dimension"]), np.float32))  # fmt: skip
@@ -436,9 +436,3 @@ def _records(texts: Sequence[str] | Iterable[Record], ids: Sequence[str] | None,
 
 def _sum(a: AddResult, b: AddResult) -> AddResult:
     return AddResult(a.added + b.added, a.replaced + b.replaced, a.unchanged + b.unchanged, a.chunks + b.chunks)
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
