@@ -87,7 +87,13 @@ class PoolingConfig:
                     f"{source}: expected exactly one pooling mode to be true, found {modes or 'none'}"
                 )
             mode = modes[0]
-        aliases = {"mean": "mean", "cls": "cls", "max": "max", "mean_sqrt_len_tokens": "mean_sqrt_len"}
+        aliases = {
+            "mean": "mean",
+            "cls": "cls",
+            "max": "max",
+            "mean_sqrt_len": "mean_sqrt_len",
+            "mean_sqrt_len_tokens": "mean_sqrt_len",
+        }
         if mode not in aliases:
             raise CheckpointError(f"{source}: pooling mode {mode!r} is not supported")
         return cls(mode=aliases[mode], normalize=normalize)  # type: ignore[arg-type]

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from minilm.errors import MinilmError
 
-COMMANDS = ["encode", "info", "download", "index", "search", "dedup", "cluster", "paraphrases"]
+COMMANDS = ["encode", "info", "download", "train", "prune", "distill", "index", "search", "dedup", "cluster",
+            "paraphrases"]  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

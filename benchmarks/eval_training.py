@@ -1,0 +1,90 @@
+"""Figures for the training demonstrations: STS-B test Spearman, SciFact test nDCG@10, encoding speed.
+
+    python benchmarks/eval_training.py MODEL [MODEL ...] [--scifact] [--speed]
+
+MODEL is a folder (or omitted name: all-MiniLM-L6-v2). Vectors come from the torch model at the folder's own
+inference length (256), which tests hold within 1e-5 of minilm's numpy engine. STS-B: Spearman x 100 of cosine
+on the 1,379 test pairs. SciFact: nDCG@10 x 100 on the 300 test queries (docs as title + " " + text; binary
+gains, log2 discount, as MTEB/pytrec_eval). --speed: sentences/s of minilm.load(MODEL) (numpy engine) on 2,000
+STS-B sentences, the models measured alternately, 3 rounds each, median reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+import minilm
+from minilm.checkpoint import resolve
+from minilm.train.model import SentenceModel
+from minilm.train.sts import read_sts_benchmark
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def ndcg_at_10(scores: np.ndarray, relevant: list[set[int]]) -> float:
+    """scores (Q, D); relevant[q] = relevant doc indices -> mean nDCG@10 x 100."""
+    total = 0.0
+    for q, rel in enumerate(relevant):
+        top = np.argsort(-scores[q], kind="stable")[:10]
+        dcg = sum(1 / np.log2(rank + 2) for rank, d in enumerate(top) if d in rel)
+        ideal = sum(1 / np.log2(rank + 2) for rank in range(min(len(rel), 10)))
+        total += dcg / ideal
+    return 100 * total / len(relevant)
+
+
+def scifact(model: SentenceModel) -> float:
+    queries = {q["_id"]: q["text"] for q in map(json.loads, (DATA / "scifact/queries.jsonl").open())}
+    docs = [json.loads(line) for line in (DATA / "scifact/corpus.jsonl").open()]
+    index = {d["_id"]: i for i, d in enumerate(docs)}
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for r in csv.DictReader((DATA / "scifact/qrels/test.tsv").open(), delimiter="\t"):
+        wanted[r["query-id"]].add(index[r["corpus-id"]])
+    qids = sorted(wanted)
+    doc_vectors = model.encode([f"{d['title']} {d['text']}" for d in docs], batch_size=32)
+    query_vectors = model.encode([queries[q] for q in qids])
+    return ndcg_at_10(query_vectors @ doc_vectors.T, [wanted[q] for q in qids])
+
+
+def speed(paths: list[str]) -> dict[str, float]:
+    sts = read_sts_benchmark(DATA / "stsbenchmark/sts-test.csv")
+    texts = list(dict.fromkeys(sts.first + sts.second))[:2000]
+    encoders = {p: minilm.load(resolve(p).path, engine="numpy") for p in paths}
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(3):
+        for p, encoder in encoders.items():
+            start = time.perf_counter()
+            encoder.encode(texts, batch_size=32)
+            times[p].append(time.perf_counter() - start)
+    return {p: len(texts) / statistics.median(t) for p, t in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("models", nargs="*", default=[None])
+    parser.add_argument("--scifact", action="store_true")
+    parser.add_argument("--speed", action="store_true")
+    args = parser.parse_args()
+    sts = read_sts_benchmark(DATA / "stsbenchmark/sts-test.csv")
+    names = [m or None for m in args.models]  # "" stands for the default model
+    for name in names:
+        model = SentenceModel.from_folder(resolve(name).path, max_seq_length=None)
+        figures = {"model": name or "all-MiniLM-L6-v2", "layers": model.bert.config.num_hidden_layers,
+                   "stsb_test_spearman": round(sts.spearman(model.encode), 2)}  # fmt: skip
+        if args.scifact:
+            figures["scifact_test_ndcg10"] = round(scifact(model), 2)
+        print(json.dumps(figures), flush=True)
+    if args.speed:
+        rates = speed([m or "sentence-transformers/all-MiniLM-L6-v2" for m in names])
+        print(json.dumps({"sentences_per_s_numpy_engine": {k: round(v, 1) for k, v in rates.items()}}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

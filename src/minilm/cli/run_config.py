@@ -1,0 +1,63 @@
+"""Options shared by `minilm train` and `minilm distill`: a YAML/TOML config file with flags on top."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from minilm.errors import InputError
+
+# flag name -> (type, help); each overrides the config file's key of the same name (dashes -> underscores)
+_FLAGS: dict[str, tuple[Any, str]] = {
+    "output": (str, "run folder: checkpoints/, history.jsonl and the final model in final/"),
+    "batch-size": (int, "rows per batch (default 64)"),
+    "mini-batch-size": (int, "GradCache mini-batch: texts per forward pass (default: the whole batch)"),
+    "steps": (int, "optimizer steps (default: --epochs passes over the rows)"),
+    "epochs": (float, "passes over the rows when --steps is not given (default 1)"),
+    "lr": (float, "AdamW learning rate (default 2e-5)"),
+    "warmup-steps": (int, "linear warmup steps (default 500)"),
+    "max-seq-length": (int, "tokens per text in training (default 128)"),
+    "seed": (int, "seed of data order, dropout and init (default 0)"),
+    "checkpoint-every": (int, "steps between checkpoints (default 500)"),
+    "eval-every": (int, "steps between dev-set evaluations (default 0: at the end only)"),
+    "eval-data": (str, "STS dev set: STS-B csv, or a CSV/TSV with sentence1, sentence2, score"),
+    "device": (str, "auto (cuda if available), cpu or cuda[:N]"),
+}
+
+
+def parse_data(spec: str) -> dict[str, Any]:
+    """'path' or 'path:weight' -> {path, weight}."""
+    path, sep, weight = spec.rpartition(":")
+    if sep:
+        try:
+            return {"path": path, "weight": float(weight)}
+        except ValueError:
+            pass
+    return {"path": spec, "weight": 1.0}
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", nargs="*", help="training files (.jsonl, .csv, .tsv), each optionally PATH:WEIGHT")
+    parser.add_argument("-c", "--config", help="a .yaml/.yml or .toml file of run settings (flags override it)")
+    for flag, (kind, text) in _FLAGS.items():
+        parser.add_argument(f"--{flag}", type=kind, default=None, help=text)
+    parser.add_argument("--no-resume", action="store_true", help="start over even if OUTPUT has checkpoints")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                        help="progress bar with loss, throughput and ETA on stderr")  # fmt: skip
+
+
+def run_config(args: argparse.Namespace, extra: dict[str, Any]) -> Any:
+    """The RunConfig of the config file, then the flags, then `extra` (command-specific values that are set)."""
+    from minilm.train.runs import RunConfig, read_config_file
+
+    raw: dict[str, Any] = read_config_file(args.config) if args.config else {}
+    for flag in _FLAGS:
+        key = flag.replace("-", "_")
+        if getattr(args, key) is not None:
+            raw[key] = getattr(args, key)
+    if args.data:
+        raw["data"] = [parse_data(d) for d in args.data]
+    raw.update({k: v for k, v in extra.items() if v is not None})
+    if not raw.get("data"):
+        raise InputError("no training data: give files as arguments or 'data' in --config")
+    return RunConfig.from_mapping(raw, args.config or "command line")
