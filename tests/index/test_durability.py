@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import ROOT, write_tiny_model
-from tests.index.conftest import sentence
 
 from minilm.errors import IndexCorruptError, IndexLockedError, IndexMismatchError
 from minilm.index import Index
+from tests.conftest import ROOT, write_tiny_model
+from tests.index.conftest import sentence
 
 CHILD = """
 import sys

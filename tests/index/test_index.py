@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.index.conftest import sentence
 
 from minilm.errors import IndexStoreError, InputError
 from minilm.index import Index
+from tests.index.conftest import sentence
 
 TEXTS = ["the cat sat on the mat", "a happy dog", "hello world", "today is a sunny day"]
 

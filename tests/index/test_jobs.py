@@ -6,11 +6,11 @@ import csv
 
 import numpy as np
 import pytest
-from tests.conftest import DATA
 
 from minilm.index.cluster import communities, kmeans
 from minilm.index.dedup import near_duplicates, paraphrase_pairs
 from minilm.index.neighbors import knn, pairs_above
+from tests.conftest import DATA
 
 
 def planted(groups: int = 6, per: int = 15, dim: int = 48, noise: float = 0.08, seed: int = 0) -> np.ndarray:
