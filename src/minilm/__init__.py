@@ -22,6 +22,16 @@ from minilm.loading import load
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """minilm.Index, imported on first use so that `import minilm` stays light."""
+    if name == "Index":
+        from minilm.index import Index
+
+        return Index
+    raise AttributeError(f"module 'minilm' has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_MODEL",
     "CheckpointError",
@@ -29,6 +39,7 @@ __all__ = [
     "DigestMismatchError",
     "EncodeInfo",
     "Encoder",
+    "Index",
     "InputError",
     "InputTypeError",
     "MinilmError",

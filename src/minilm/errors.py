@@ -40,3 +40,19 @@ class MissingExtraError(MinilmError, ImportError):
 
 class DatasetError(MinilmError, ValueError):
     """A benchmark file is missing or not in the expected format (names the file and line)."""
+
+
+class IndexStoreError(MinilmError):
+    """An index directory cannot be used as asked (missing, not an index, or a bad argument for it)."""
+
+
+class IndexLockedError(IndexStoreError):
+    """Another process holds the index open for writing."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index was built by another model (dimension or weights digest differ) or another settings version."""
+
+
+class IndexCorruptError(IndexStoreError):
+    """A file of the index cannot be read back (names the file and what was wrong)."""

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from minilm.errors import MinilmError
 
-COMMANDS = ["encode", "info", "download", "serve", "eval", "train", "prune", "distill"]
+COMMANDS = ["encode", "info", "download", "serve", "index", "search", "dedup", "cluster", "paraphrases", "eval",
+            "train", "prune", "distill"]  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,113 @@
+"""`minilm index create|add|update|delete|list|stats`: manage an index directory."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from minilm.cli.options import add_model_options, load_model
+from minilm.io.readers import FORMATS, Record, read_records
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("index", help="create and change a search index", description=__doc__)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="make a new index directory")
+    create.add_argument("path")
+    create.add_argument("--storage", choices=("float32", "int8", "binary"), default="float32",
+                        help="vectors in the search structure (float32 always kept for rescoring)")  # fmt: skip
+    create.add_argument("--search", choices=("auto", "exact", "hnsw"), default="auto")
+    create.add_argument("--no-chunk", action="store_true", help="embed only each text's first 256 tokens")
+    create.add_argument("--overlap", type=int, default=None, help="tokens shared by neighbouring windows (32)")
+    add_model_options(create)
+    create.set_defaults(func=run_create)
+
+    for name, helptext in (("add", "add or replace documents"), ("update", "replace stored documents")):
+        p = actions.add_parser(name, help=helptext)
+        p.add_argument("path")
+        p.add_argument("texts", nargs="*", help="texts (ids are their positions) instead of --input")
+        p.add_argument("-i", "--input", help="plain lines, .jsonl, .csv, .tsv or .parquet ('-': stdin)")
+        p.add_argument("--format", choices=FORMATS, default="auto")
+        p.add_argument("--field", default="text", help="JSONL field / CSV column holding the text")
+        p.add_argument("--id-field", default="id", help="JSONL field / CSV column holding the id (default: id)")
+        p.set_defaults(func=run_add, update=name == "update")
+
+    delete = actions.add_parser("delete", help="remove documents by id")
+    delete.add_argument("path")
+    delete.add_argument("ids", nargs="+")
+    delete.set_defaults(func=run_delete)
+
+    listing = actions.add_parser("list", help="documents as JSONL (id, chunks, text, metadata)")
+    listing.add_argument("path")
+    listing.add_argument("--limit", type=int, default=None)
+    listing.set_defaults(func=run_list)
+
+    stats = actions.add_parser("stats", help="counts, settings and file sizes as JSON")
+    stats.add_argument("path")
+    stats.set_defaults(func=run_stats)
+
+
+def run_create(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    index = Index.create(args.path, load_model(args), storage=args.storage, search=args.search,
+                         chunk=not args.no_chunk, overlap=args.overlap)  # fmt: skip
+    index.close()
+    print(f"created {args.path} ({index.settings['model']}, {args.storage}, search {args.search})", file=sys.stderr)
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    if args.texts and args.input:
+        print("minilm index: error: give texts as arguments or --input, not both", file=sys.stderr)
+        return 2
+    if args.texts:
+        records = [Record(t, str(n)) for n, t in enumerate(args.texts)]
+    else:
+        records = list(read_records(args.input, args.format, args.field, _id_field(args)))
+    with Index.open(args.path, writable=True) as index:
+        done = index.update(records) if args.update else index.add(records)
+    print(f"added {done.added}, replaced {done.replaced}, unchanged {done.unchanged} documents "
+          f"({done.chunks} chunks embedded)", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _id_field(args: argparse.Namespace) -> str | None:
+    """The id column when the input has one (else records are numbered)."""
+    if args.input in (None, "-") or args.format == "lines":
+        return None
+    first = next(iter(read_records(args.input, args.format, args.field, None)), None)
+    return args.id_field if first is not None and args.id_field in first.meta else None
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    with Index.open(args.path, writable=True) as index:
+        removed = index.delete(args.ids)
+    print(f"deleted {removed} of {len(args.ids)} documents", file=sys.stderr)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    with Index.open(args.path) as index:
+        counts = dict(index.store.db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+        for doc_id, text, meta in index.documents(limit=args.limit):
+            row = {"id": doc_id, "chunks": counts.get(doc_id, 0), "text": text, "metadata": meta}
+            print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    with Index.open(args.path) as index:
+        print(json.dumps(index.stats(), indent=2))
+    return 0

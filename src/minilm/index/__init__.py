@@ -1,0 +1,5 @@
+"""Semantic search, near-duplicate detection and clustering over a persistent local index (extra: index)."""
+
+from minilm.index.index import AddResult, Hit, Index
+
+__all__ = ["AddResult", "Hit", "Index"]

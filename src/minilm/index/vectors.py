@@ -1,0 +1,203 @@
+"""Vector search over an index's chunks with faiss: exact or HNSW, over float32, int8 or binary codes.
+
+| storage | exact | HNSW | held in memory per vector (384-d) |
+| --- | --- | --- | --- |
+| float32 | IndexFlatIP (BLAS for batches) | IndexHNSWFlat | 1,536 B (+ ~130 B of graph links for HNSW) |
+| int8 | IndexScalarQuantizer 8-bit (per-dimension min/max) | IndexHNSWSQ | 384 B (+ links) |
+| binary | IndexBinaryFlat (Hamming) | IndexBinaryHNSW | 48 B (+ links) |
+
+faiss numbers its vectors 0..n-1 (positions); `keys` maps positions to the store's chunk keys, which grow with
+insertion order, so positions of keys are found by binary search. A deleted chunk stays in the faiss index,
+masked out by an ID selector, until a rebuild. The float32 vectors stay in SQLite: index.py rescores the
+candidates of the int8 and binary modes with them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minilm.errors import IndexCorruptError, InputError, MissingExtraError
+
+log = logging.getLogger(__name__)
+STORAGES = ("float32", "int8", "binary")
+SEARCHES = ("exact", "hnsw")
+HNSW_M = 32  # graph links per vector
+EF_CONSTRUCTION = 128
+EF_SEARCH = 128
+FEW_QUERIES = 16
+
+
+def faiss_module() -> Any:
+    """faiss, or MissingExtraError naming the pip command."""
+    try:
+        import faiss
+    except ImportError:
+        raise MissingExtraError("the index needs faiss: pip install 'minilm[index]'") from None
+    return faiss
+
+
+class VectorIndex:
+    """A faiss index over (key, vector) pairs with deletions masked out; scores are cosine (or its estimate)."""
+
+    def __init__(self, dimension: int, storage: str, search: str, index: Any = None, keys: np.ndarray | None = None,
+                 alive: np.ndarray | None = None):  # fmt: skip
+        if storage not in STORAGES:
+            raise InputError(f"storage {storage!r} is unknown; expected one of {STORAGES}")
+        if search not in SEARCHES:
+            raise InputError(f"search {search!r} is unknown; expected one of {SEARCHES}")
+        self.faiss = faiss_module()
+        self.dimension, self.storage, self.search_kind = dimension, storage, search
+        self.index = index
+        self.keys = np.zeros(0, dtype=np.int64) if keys is None else keys
+        self.alive = np.ones(len(self.keys), dtype=bool) if alive is None else alive
+
+    # -- building ------------------------------------------------------------------------------------------
+    def _new_index(self, sample: np.ndarray) -> Any:
+        f, d = self.faiss, self.dimension
+        if self.storage == "binary":
+            return f.IndexBinaryHNSW(d, HNSW_M) if self.search_kind == "hnsw" else f.IndexBinaryFlat(d)
+        if self.storage == "float32":
+            made = (
+                f.IndexHNSWFlat(d, HNSW_M, f.METRIC_INNER_PRODUCT) if self.search_kind == "hnsw" else f.IndexFlatIP(d)
+            )
+        else:
+            qt = f.ScalarQuantizer.QT_8bit
+            made = (
+                f.IndexHNSWSQ(d, qt, HNSW_M, f.METRIC_INNER_PRODUCT)
+                if self.search_kind == "hnsw"
+                else f.IndexScalarQuantizer(d, qt, f.METRIC_INNER_PRODUCT)
+            )
+            # The 8-bit ranges are learned once, from the first vectors added (a rebuild learns them anew).
+            made.train(sample)
+        if self.search_kind == "hnsw":
+            made.hnsw.efConstruction = EF_CONSTRUCTION
+        return made
+
+    def _codes(self, vectors: np.ndarray) -> np.ndarray:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.storage == "binary":
+            return np.packbits(vectors > 0, axis=1)  # (N, D/8) uint8: one bit per dimension
+        return vectors
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        """Append vectors (N, D) under chunk keys (N,), each larger than every key already held."""
+        if len(keys) == 0:
+            return
+        if len(self.keys) and keys[0] <= self.keys[-1]:
+            raise InputError(f"chunk keys must grow: got {keys[0]} after {self.keys[-1]}")
+        if self.index is None:
+            self.index = self._new_index(np.ascontiguousarray(vectors, dtype=np.float32))
+        self.index.add(self._codes(vectors))
+        self.keys = np.concatenate([self.keys, np.asarray(keys, dtype=np.int64)])
+        self.alive = np.concatenate([self.alive, np.ones(len(keys), dtype=bool)])
+
+    def remove(self, keys: np.ndarray) -> None:
+        """Mask chunk keys out of every later search."""
+        pos = self.positions(keys)
+        self.alive[pos[pos >= 0]] = False
+
+    def positions(self, keys: np.ndarray) -> np.ndarray:
+        """Positions (N,) of chunk keys, -1 where a key is not held."""
+        keys = np.asarray(keys, dtype=np.int64)
+        pos = np.searchsorted(self.keys, keys)
+        pos = np.minimum(pos, max(len(self.keys) - 1, 0))
+        found = (len(self.keys) > 0) & (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), bool)
+        return np.where(found, pos, -1)
+
+    @property
+    def live_count(self) -> int:
+        return int(self.alive.sum())
+
+    # -- searching -----------------------------------------------------------------------------------------
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               ef: int = EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Top-k (keys (Q, k), scores (Q, k)) among live chunks (and those in `allowed` keys); -1 keys pad.
+
+        Scores are exact cosine for float32 storage, faiss's estimate for int8 and 1 - 2 * hamming / D for binary.
+        """
+        q = len(queries)
+        if self.index is None or self.live_count == 0 or k < 1:
+            return np.full((q, max(k, 0)), -1, np.int64), np.full((q, max(k, 0)), -np.inf, np.float32)
+        mask = self.alive
+        if allowed is not None:
+            mask = np.zeros_like(self.alive)
+            pos = self.positions(allowed)
+            mask[pos[pos >= 0]] = True
+            mask &= self.alive
+        params = self._params(mask, ef)
+        # A few queries run fastest on one thread: faiss's OpenMP threads cost more than they give (and far
+        # more on a busy machine, where they spin for cores). The global setting is restored afterwards.
+        threads = self.faiss.omp_get_max_threads()
+        if q < FEW_QUERIES:
+            self.faiss.omp_set_num_threads(1)
+        try:
+            scores, pos = self.index.search(self._codes(queries), k, params=params)
+        finally:
+            self.faiss.omp_set_num_threads(threads)
+        if self.storage == "binary":
+            scores = 1 - 2 * scores.astype(np.float32) / self.dimension  # hamming distance -> cosine-like
+        keys = np.where(pos >= 0, self.keys[np.maximum(pos, 0)], -1)
+        return keys, np.where(pos >= 0, scores, -np.inf).astype(np.float32)
+
+    def _params(self, mask: np.ndarray, ef: int) -> Any:
+        f = self.faiss
+        if mask.all():
+            selector = None
+        else:
+            self._bitmap = np.packbits(mask, bitorder="little")  # kept alive while faiss reads it
+            selector = f.IDSelectorBitmap(len(mask), f.swig_ptr(self._bitmap))
+        if self.search_kind == "hnsw":
+            return f.SearchParametersHNSW(sel=selector, efSearch=ef)
+        return f.SearchParameters(sel=selector) if selector is not None else None
+
+    # -- persistence ---------------------------------------------------------------------------------------
+    def save(self, path: Path, generation: int) -> None:
+        """Write to `path` atomically (temporary file, fsync, rename), tagged with the store's generation."""
+        f = self.faiss
+        blob = (
+            b""
+            if self.index is None
+            else bytes(
+                f.serialize_index_binary(self.index) if self.storage == "binary" else f.serialize_index(self.index)
+            )
+        )
+        header = json.dumps({"generation": generation, "storage": self.storage, "search": self.search_kind,
+                             "dimension": self.dimension, "count": len(self.keys)})  # fmt: skip
+        buffer = io.BytesIO()
+        np.savez(buffer, header=np.array(header), keys=self.keys, alive=self.alive,
+                 index=np.frombuffer(blob, dtype=np.uint8))  # fmt: skip
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as out:
+            out.write(buffer.getvalue())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, dimension: int, storage: str, search: str) -> tuple[VectorIndex, int]:
+        """(index, generation it was saved at); IndexCorruptError if the file cannot be read back."""
+        f = faiss_module()
+        try:
+            with np.load(path) as saved:
+                header = json.loads(str(saved["header"]))
+                keys, alive, blob = saved["keys"], saved["alive"], saved["index"]
+            if (header["dimension"], header["storage"], header["search"]) != (dimension, storage, search):
+                raise ValueError(f"it holds {header['storage']}/{header['search']} of dimension {header['dimension']}")
+            if len(blob) == 0:
+                index = None
+            elif storage == "binary":
+                index = f.deserialize_index_binary(blob)
+            else:
+                index = f.deserialize_index(blob)
+            if (index.ntotal if index is not None else 0) != len(keys) or len(alive) != len(keys):
+                raise ValueError(f"{len(keys)} keys for {index.ntotal if index is not None else 0} vectors")
+        except Exception as exc:  # faiss raises RuntimeError, numpy ValueError/OSError/zipfile errors
+            raise IndexCorruptError(f"{path} cannot be read back ({type(exc).__name__}: {exc})") from None
+        return cls(dimension, storage, search, index, keys, alive), int(header["generation"])
