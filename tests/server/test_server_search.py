@@ -1,4 +1,4 @@
-"""POST /search against the small SearchIndex protocol, in process (the index package is wired in later)."""
+"""POST /search against the small SearchIndex protocol and a real minilm.Index folder, in process."""
 
 from __future__ import annotations
 
@@ -107,3 +107,21 @@ def test_health_is_503_until_loaded_and_after_a_failed_load(tiny) -> None:
         failed = client.get("/health")
         assert failed.status_code == 503 and "no such model" in failed.json()["detail"]
         assert "no such model" in client.post("/embed", json={"inputs": "a"}).json()["error"]
+
+
+def test_search_on_a_real_index_folder(tiny, tmp_path) -> None:
+    """`minilm serve --index DIR` opens a minilm.Index read-only; hits carry the document id and span."""
+    from minilm.index import Index
+    from minilm.server.search import open_index
+
+    docs = ["the cat sat on the mat", "a dog", "today is a sunny day"]
+    with Index.create(tmp_path / "ix", tiny, cache=False) as ix:
+        ix.add(docs, ids=["c", "d", "s"], metadata=[{"lang": "en"}, {"lang": "en"}, {"lang": "fr"}])
+    with TestClient(create_app(ServerConfig(), lambda: tiny, open_index(tmp_path / "ix"))) as client:
+        wait_ready(client)
+        hits = client.post("/search", json={"query": "a dog", "k": 2}).json()["hits"]
+        assert hits[0]["id"] == "d" and hits[0]["text"] == "a dog"
+        assert (hits[0]["start"], hits[0]["end"]) == (0, len("a dog"))
+        assert hits[0]["score"] == pytest.approx(1.0, abs=1e-5)
+        only_fr = client.post("/search", json={"query": "a dog", "k": 3, "filter": {"lang": "fr"}}).json()["hits"]
+        assert [h["id"] for h in only_fr] == ["s"]

@@ -150,6 +150,8 @@ class SearchHit(BaseModel):
     score: float
     text: str | None = None
     metadata: dict[str, Any] | None = None
+    start: int | None = None  # the matching window's character span in the document, when the index has one
+    end: int | None = None
 
 
 class SearchResponse(BaseModel):

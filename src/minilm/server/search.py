@@ -7,8 +7,8 @@ index a query vector; the index returns its k best hits. Any object with this `s
 
 from __future__ import annotations
 
-import importlib
 import os
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -30,24 +30,34 @@ class SearchIndex(Protocol):
 
 
 def hit_to_dict(hit: Any) -> dict[str, Any]:
-    """One hit as the JSON object /search returns: id, score, text, metadata."""
+    """One hit as the JSON object /search returns: id, score, text, metadata, and the span [start, end) of the
+    matching window in the document when the index reports one."""
     if isinstance(hit, Mapping):
         fields: dict[str, Any] = dict(hit)
     else:
-        fields = {key: getattr(hit, key, None) for key in ("id", "score", "text", "metadata")}
-    return {"id": fields.get("id"), "score": float(fields["score"]), "text": fields.get("text"),
-            "metadata": fields.get("metadata")}  # fmt: skip
+        keys = ("id", "doc_id", "score", "text", "metadata", "start", "end")
+        fields = {key: getattr(hit, key) for key in keys if hasattr(hit, key)}
+    out = {"id": fields.get("id", fields.get("doc_id")), "score": float(fields["score"]),
+           "text": fields.get("text"), "metadata": fields.get("metadata")}  # fmt: skip
+    if fields.get("start") is not None and fields.get("end") is not None:
+        out["start"], out["end"] = int(fields["start"]), int(fields["end"])
+    return out
+
+
+class _IndexSearch:
+    """minilm.Index behind the SearchIndex contract: a query vector in, Hit objects out."""
+
+    def __init__(self, index: Any):
+        self.index = index
+
+    def search(self, query: np.ndarray, k: int, filter: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        return self.index.search(query, k=k, where=dict(filter) if filter else None)
 
 
 def open_index(path: str | os.PathLike[str]) -> SearchIndex:
-    """Open the index saved in folder `path` with minilm.index (not part of every build)."""
+    """Open the index saved in folder `path` (read-only; its writer may keep adding while the server runs)."""
     try:
-        index = importlib.import_module("minilm.index")
-    except ImportError:
-        raise MissingExtraError(
-            f"--index {path}: this build of minilm has no minilm.index package, so /search is unavailable"
-        ) from None
-    opened = index.open(path)
-    if not isinstance(opened, SearchIndex):
-        raise MissingExtraError(f"--index {path}: minilm.index.open returned an object without search()")
-    return opened
+        from minilm.index import Index
+    except ImportError as exc:
+        raise MissingExtraError(f"--index {path} needs the index extra: pip install 'minilm[index]' ({exc})") from None
+    return _IndexSearch(Index.open(Path(path)))
