@@ -8,8 +8,8 @@ index a query vector; the index returns its k best hits. Any object with this `s
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
