@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from minilm.cli.options import add_model_options, load_model
-from minilm.io.readers import FORMATS, Record, read_records
+from minilm.io.readers import FORMATS, read_records, texts_or_file
 
 
 def add_parser(sub: Any) -> None:
@@ -63,13 +63,10 @@ def run_create(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
-    if args.texts and args.input:
+    records = texts_or_file(args.texts, args.input, args.format, args.field, _id_field(args))
+    if records is None:
         print("minilm index: error: give texts as arguments or --input, not both", file=sys.stderr)
         return 2
-    if args.texts:
-        records = [Record(t, str(n)) for n, t in enumerate(args.texts)]
-    else:
-        records = list(read_records(args.input, args.format, args.field, _id_field(args)))
     with Index.open(args.path, writable=True) as index:
         done = index.update(records) if args.update else index.add(records)
     print(f"added {done.added}, replaced {done.replaced}, unchanged {done.unchanged} documents "

@@ -94,6 +94,17 @@ def read_records(
             stream.close()
 
 
+def texts_or_file(
+    texts: list[str], path: str | None, fmt: str = "auto", text_field: str = "text", id_field: str | None = None
+) -> list[Record] | None:
+    """Records from texts given on a command line, else from a file (None or '-': stdin); None when both."""
+    if texts and path:
+        return None
+    if texts:
+        return [Record(text, str(n)) for n, text in enumerate(texts)]
+    return list(read_records(path, fmt, text_field, id_field))
+
+
 def _read_parquet(path: str, text_field: str, id_field: str | None) -> Iterator[Record]:
     try:
         import pyarrow.parquet as pq
