@@ -8,7 +8,7 @@ from typing import Any
 
 from minilm.cli.options import add_model_options, load_model
 from minilm.encoder import ON_LONG
-from minilm.io.readers import FORMATS, Record, read_records
+from minilm.io.readers import FORMATS, texts_or_file
 from minilm.io.writers import OUTPUT_FORMATS, write
 from minilm.precision import PRECISIONS
 
@@ -48,19 +48,16 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.texts and args.input:
+    records = texts_or_file(args.texts, args.input, args.format, args.field, args.id_field)
+    if records is None:
         print("minilm encode: error: give texts as arguments or --input, not both", file=sys.stderr)
         return 2
-    if args.texts:
-        records = [Record(text, str(n)) for n, text in enumerate(args.texts)]
-    else:
-        records = list(read_records(args.input, args.format, args.field, args.id_field))
     model = load_model(args)
     texts = [r.text for r in records]
     vectors = model.encode(
         texts,
         batch_size=args.batch_size,
-        normalize=not args.no_normalize,
+        normalize=False if args.no_normalize else None,  # None: as the model's files say
         show_progress=args.progress,
         precision=args.precision,
         on_long=args.on_long,
