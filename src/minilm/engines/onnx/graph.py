@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 import onnx
+from onnx import TensorProto, helper, numpy_helper
+
 from minilm.checkpoint.weights import Weights
 from minilm.config import BertConfig
-from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17  # LayerNormalization arrived in opset 17
 MS_DOMAIN = "com.microsoft"

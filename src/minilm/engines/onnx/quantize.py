@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 import onnx
+from onnx import TensorProto, helper
+
 from minilm.checkpoint.weights import Weights
 from minilm.config import BertConfig
 from minilm.engines.onnx import graph
-from onnx import TensorProto, helper
 
 KINDS = ("qkv", "attn_out", "ffn_up", "ffn_down")
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import onnx
+
 from minilm.checkpoint.cache import minilm_home
 
 log = logging.getLogger(__name__)
