@@ -41,6 +41,10 @@ RECIPES = [
     quantize.Recipe("pc-smooth0.5-down0-fp32", smooth_alpha=0.5, keep_fp32=("layer0.ffn_down",)),
     quantize.Recipe("pc-smooth0.6-down0-fp32", smooth_alpha=0.6, keep_fp32=("layer0.ffn_down",)),
     quantize.Recipe("pc-smooth0.5-down01-fp32", smooth_alpha=0.5, keep_fp32=("layer0.ffn_down", "layer1.ffn_down")),
+    quantize.Recipe("pc-smooth0.5-apart16", smooth_alpha=0.5, apart=16),
+    quantize.Recipe("pc-smooth0.5-apart32", smooth_alpha=0.5, apart=32),
+    quantize.Recipe("pc-smooth0.5-apart64", smooth_alpha=0.5, apart=64),
+    quantize.Recipe("pc-smooth0.5-apart32-down-unsmoothed", smooth_alpha=0.5, apart=32, smooth_skip=("*.ffn_down",)),
 ]
 
 

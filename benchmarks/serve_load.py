@@ -10,7 +10,9 @@ whether memory stays flat.
 
 Traffic goes only to 127.0.0.1, and every loop is bounded in time and count.
 
-    python benchmarks/serve_load.py --duration 10 --soak 300 --engine numpy
+    benchmarks/.venv/bin/python benchmarks/serve_load.py --duration 20 --soak 300 --engine onnx --out results/serve.json
+
+(benchmarks/setup.sh installs aiohttp there.)
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,24 +89,37 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str
         if process.poll() is not None:
             raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
         try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                if r.status == 200:
+                    return process, url
+        except OSError:  # refused while starting, or 503 (HTTPError) while loading
             pass
         time.sleep(0.2)
     process.kill()
     raise SystemExit("server not ready in 180 s")
 
 
-async def scenario(url: str, texts: list[str], size: int, concurrency: int, duration: float, max_requests: int,
-                   encoding: str) -> dict[str, float]:  # fmt: skip
-    """Keep `concurrency` requests of `size` sentences in flight for `duration` s; sentences/s and latency."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used, from /proc (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def scenario(url: str, server_pid: int, texts: list[str], size: int, concurrency: int, duration: float,
+                   max_requests: int, encoding: str) -> dict[str, float]:  # fmt: skip
+    """Keep `concurrency` requests of `size` sentences in flight for `duration` s; sentences/s and latency.
+
+    The load generator shares the machine with the server, so it is aiohttp (a fraction of httpx's CPU per
+    request at concurrency 64); its CPU use is reported beside the server's.
+    """
+    import aiohttp
+
     latencies: list[float] = []
     errors = 0
     sent = 0
     deadline = time.monotonic() + duration
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=aiohttp.ClientTimeout(total=300)) as client:
 
         async def worker(w: int) -> None:
             nonlocal sent, errors
@@ -114,17 +129,20 @@ async def scenario(url: str, texts: list[str], size: int, concurrency: int, dura
                 batch = [texts[(at + i) % len(texts)] for i in range(size)]
                 at += concurrency * size
                 started = time.perf_counter()
-                r = await client.post("/v1/embeddings", json={"model": "m", "input": batch,
-                                                               "encoding_format": encoding})  # fmt: skip
-                if r.status_code != 200:
-                    errors += 1
-                    continue
-                r.json()  # the client's decoding is part of the cost a caller pays
+                body = {"model": "m", "input": batch, "encoding_format": encoding}
+                async with client.post("/v1/embeddings", json=body) as r:
+                    if r.status != 200:
+                        errors += 1
+                        await r.read()
+                        continue
+                    await r.json()  # the client's decoding is part of the cost a caller pays
                 latencies.append(time.perf_counter() - started)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
+        server_cpu = cpu_seconds(server_pid)
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
         elapsed = time.perf_counter() - started
+        cpu, server_cpu = time.process_time() - cpu, cpu_seconds(server_pid) - server_cpu
     ms = np.array(latencies) * 1000
     return {
         "size": size,
@@ -135,6 +153,8 @@ async def scenario(url: str, texts: list[str], size: int, concurrency: int, dura
         "sentences_per_s": len(latencies) * size / elapsed,
         "p50_ms": float(np.percentile(ms, 50)) if len(ms) else float("nan"),
         "p99_ms": float(np.percentile(ms, 99)) if len(ms) else float("nan"),
+        "client_cores": cpu / elapsed,  # the load generator shares the machine: its CPU is the server's loss
+        "server_cores": server_cpu / elapsed,
     }
 
 
@@ -178,18 +198,21 @@ def main() -> None:
     sampler.start()
     results = []
     try:
-        print(f"{'size':>4} {'conc':>4} {'requests':>8} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        print(f"{'size':>4} {'conc':>4} {'requests':>8} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+              f"{'server cores':>12} {'client cores':>12}")  # fmt: skip
         for size in sizes:
             for concurrency in concurrencies:
-                r = asyncio.run(scenario(url, texts, size, concurrency, args.duration, args.max_requests,
-                                         args.encoding))  # fmt: skip
+                r = asyncio.run(scenario(url, process.pid, texts, size, concurrency, args.duration,
+                                         args.max_requests, args.encoding))  # fmt: skip
                 results.append(r)
                 print(f"{size:>4} {concurrency:>4} {r['requests']:>8} {r['sentences_per_s']:>8.0f} "
-                      f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6}", flush=True)  # fmt: skip
+                      f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6} {r['server_cores']:>12.2f} "
+                      f"{r['client_cores']:>12.2f}", flush=True)  # fmt: skip
         soak = None
         if args.soak > 0:
             rss_before = rss_mb(process.pid)
-            soak = asyncio.run(scenario(url, texts, max(sizes), max(concurrencies), args.soak, 10**9, args.encoding))
+            soak = asyncio.run(scenario(url, process.pid, texts, max(sizes), max(concurrencies), args.soak, 10**9,
+                                        args.encoding))  # fmt: skip
             soak.update(rss_before_mb=rss_before, rss_after_mb=rss_mb(process.pid))
             print(f"soak {args.soak:.0f} s: {soak['sentences_per_s']:.0f} sentences/s, RSS "
                   f"{soak['rss_before_mb']:.0f} -> {soak['rss_after_mb']:.0f} MB", flush=True)  # fmt: skip

