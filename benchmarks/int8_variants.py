@@ -41,10 +41,10 @@ RECIPES = [
     quantize.Recipe("pc-smooth0.5-down0-fp32", smooth_alpha=0.5, keep_fp32=("layer0.ffn_down",)),
     quantize.Recipe("pc-smooth0.6-down0-fp32", smooth_alpha=0.6, keep_fp32=("layer0.ffn_down",)),
     quantize.Recipe("pc-smooth0.5-down01-fp32", smooth_alpha=0.5, keep_fp32=("layer0.ffn_down", "layer1.ffn_down")),
-    quantize.Recipe("pc-smooth0.5-apart16", smooth_alpha=0.5, apart=16),
     quantize.Recipe("pc-smooth0.5-apart32", smooth_alpha=0.5, apart=32),
-    quantize.Recipe("pc-smooth0.5-apart64", smooth_alpha=0.5, apart=64),
     quantize.Recipe("pc-smooth0.5-apart32-down-unsmoothed", smooth_alpha=0.5, apart=32, smooth_skip=("*.ffn_down",)),
+    quantize.Recipe("fused-pc-smooth0.5-apart16", smooth_alpha=0.5, smooth_skip=("*.ffn_down",), apart=16, fused=True),
+    quantize.RECIPE,
 ]
 
 
@@ -114,7 +114,7 @@ def main() -> None:
         engine = OnnxEngine(open_session(model.SerializeToString(), threads), name, threads)
         return minilm.Encoder(name, base.folder, base.tokenizer, engine, base.sha256, base.source)
 
-    fp32 = encoder(graph.build(weights, config), "fp32")
+    fp32 = encoder(graph.build(weights, config, True), "fp32")  # the fp32 engine's layout
     calib = calibration_batches(base)
     golden, sts = workloads.golden_texts(), workloads.sts_sentences("test")
     rows = workloads.sts_rows("test")

@@ -25,7 +25,10 @@ from minilm.tokenizer import Tokenizer, Tokens
 OnLong = Literal["truncate", "warn", "error", "chunk"]
 ON_LONG = ("truncate", "warn", "error", "chunk")
 BLOCK = 2048  # texts tokenized and embedded at a time (the next block is tokenized while this one embeds)
-DEFAULT_MAX_TOKENS = 8192  # padded tokens per batch (the token budget)
+# Padded tokens per batch (the token budget). Long texts: 1,024 (4 abstracts of 256 tokens) ran int8 1.4x faster
+# than 8,192 (69 vs 49 SciFact docs/s, alternating rounds) and fp32 level (29.4 vs 29.2), and halved peak memory
+# (ORT's arena grows to the largest batch: 606 -> 282 MB fp32). Short texts fill 32 rows well under it.
+DEFAULT_MAX_TOKENS = 1024
 DEFAULT_OVERLAP = 32  # tokens shared by neighbouring chunk windows
 
 

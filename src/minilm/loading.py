@@ -9,7 +9,6 @@ from minilm import engines
 from minilm.checkpoint import read_folder, resolve
 from minilm.checkpoint.cache import file_digest
 from minilm.checkpoint.known import KNOWN_MODELS, canonical_name
-from minilm.checkpoint.weights import load_weights
 from minilm.encoder import Encoder
 from minilm.engines.base import Checkpoint
 from minilm.errors import DigestMismatchError
@@ -42,7 +41,7 @@ def load(
             f"{known.sha256}; delete the file (or pass its folder as a path to load it anyway)"
         )
     tokenizer = Tokenizer.from_folder(folder)
-    checkpoint = Checkpoint(folder, load_weights(folder.weights, folder.config.bert), sha256)
+    checkpoint = Checkpoint(folder, sha256)
     built = engines.create(engine, checkpoint, threads)
     log.info("loaded %s from %s (%s) on engine %s", resolved.name, folder.path, resolved.source, built.name)
     return Encoder(resolved.name, folder, tokenizer, built, sha256, resolved.source)

@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from minilm.cli.options import add_model_options, load_model
+from minilm.encoder import DEFAULT_MAX_TOKENS
 
 log = logging.getLogger("minilm.serve")
 
@@ -23,7 +24,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--model-id", default=None, help="model name reported to clients (default: the model's)")
-    parser.add_argument("--max-batch-tokens", type=int, default=8192, help="padded tokens per engine call")
+    parser.add_argument(
+        "--max-batch-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="padded tokens per engine call"
+    )
     parser.add_argument("--max-batch-size", type=int, default=32, help="inputs per engine call")
     parser.add_argument("--window-batches", type=int, default=8,
                         help="batches' worth of queued inputs sorted by length together")  # fmt: skip

@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from minilm import batching
-from minilm.encoder import Encoder
+from minilm.encoder import DEFAULT_MAX_TOKENS, Encoder
 from minilm.errors import MinilmError
 from minilm.pooling import l2_normalize, pool
 
@@ -76,7 +76,7 @@ class _Job:
 class Batcher:
     """Merges concurrent requests into token-budget batches on a single worker thread that owns the engine."""
 
-    def __init__(self, encoder: Encoder, max_batch_tokens: int = 8192, max_batch_size: int = 32,
+    def __init__(self, encoder: Encoder, max_batch_tokens: int = DEFAULT_MAX_TOKENS, max_batch_size: int = 32,
                  max_queue: int = 4096, batch_wait_s: float = 0.0, window_batches: int = 8,
                  observer: BatchObserver | None = None):  # fmt: skip
         self.encoder = encoder

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minilm.encoder import DEFAULT_MAX_TOKENS
 from minilm.errors import InputError
 
 API_KEYS_ENV = "MINILM_API_KEYS"  # comma-separated Bearer keys
@@ -19,7 +20,7 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     model_id: str = "sentence-transformers/all-MiniLM-L6-v2"  # reported in responses and /v1/models
-    max_batch_tokens: int = 8192  # padded tokens per engine call (the token budget)
+    max_batch_tokens: int = DEFAULT_MAX_TOKENS  # padded tokens per engine call (the library's token budget)
     max_batch_size: int = 32  # rows per engine call (the library's default batch_size)
     window_batches: int = 8  # batches' worth of queued inputs sorted by length together (less padding)
     batch_wait_ms: float = 0.0  # extra wait for more requests before a batch starts (0: take what is queued)

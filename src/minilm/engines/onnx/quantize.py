@@ -36,10 +36,13 @@ class Recipe:
     keep_fp32: tuple[str, ...] = ()  # fnmatch patterns of weight MatMul names left in fp32
     smooth_alpha: float | None = None  # None: no smoothing
     smooth_skip: tuple[str, ...] = ()  # fnmatch patterns of quantized MatMuls left unsmoothed
+    apart: int = 0  # per layer, the FFN intermediate channels with the largest peaks, run apart in fp32
+    fused: bool = False  # quantize graph.py's fused layout (Attention -> QAttention) instead of the plain one
 
 
-# The recipe the "onnx-int8" engine uses (docs/int8.md: the only measured variant that meets the quality bar).
-RECIPE = Recipe("pc-smooth0.5-ffn_down-fp32", per_channel=True, keep_fp32=("*.ffn_down",), smooth_alpha=0.5)
+# The recipe the "onnx-int8" engine uses (docs/int8.md): every weight MatMul int8 on the fused layout, QKV /
+# attention output / FFN up smoothed, and per layer the 32 FFN channels with the largest activations in fp32.
+RECIPE = Recipe("fused-pc-smooth0.5-apart32", smooth_alpha=0.5, smooth_skip=("*.ffn_down",), apart=32, fused=True)
 
 
 def weight_matmuls(config: BertConfig) -> list[str]:
@@ -68,9 +71,10 @@ def activation_ranges(model: onnx.ModelProto, batches: Iterable[tuple[np.ndarray
 
 
 def smoothing(weights: Weights, config: BertConfig, ranges: dict[str, np.ndarray], alpha: float,
-              names: list[str]) -> dict[str, np.ndarray]:  # fmt: skip
+              names: list[str], apart: dict[int, np.ndarray] | None = None,
+              fused: bool = False) -> dict[str, np.ndarray]:  # fmt: skip
     """s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) for each named MatMul (clipped away from 0)."""
-    probe = graph.build(weights, config)
+    probe = graph.build(weights, config, fused, apart=apart)
     found = {t.name: onnx.numpy_helper.to_array(t) for t in probe.graph.initializer}
     factors = {}
     for name in names:
@@ -92,7 +96,8 @@ def quantize_model(model: onnx.ModelProto, names: list[str], per_channel: bool) 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "int8.onnx"
         quantize_dynamic(model, out, per_channel=per_channel, weight_type=QuantType.QInt8,
-                         nodes_to_quantize=names, extra_options={"MatMulConstBOnly": True})  # fmt: skip
+                         op_types_to_quantize=["MatMul", "Attention"], nodes_to_quantize=names,
+                         extra_options={"MatMulConstBOnly": True, "DefaultTensorType": TensorProto.FLOAT})  # fmt: skip
         return onnx.load(str(out))
 
 
@@ -100,11 +105,19 @@ def build(weights: Weights, config: BertConfig, recipe: Recipe = RECIPE,
           calibration: Iterable[tuple[np.ndarray, np.ndarray]] | None = None) -> onnx.ModelProto:  # fmt: skip
     """The int8 graph of these weights under `recipe` (smoothing recipes need calibration batches)."""
     names = quantized_names(config, recipe)
+    if (recipe.smooth_alpha is not None or recipe.apart) and calibration is None:
+        raise ValueError(f"recipe {recipe.name} measures activations: it needs calibration batches")
+    batches = list(calibration or [])
+    apart = None
+    if recipe.apart:
+        downs = [f"layer{n}.ffn_down" for n in range(config.num_hidden_layers)]
+        peaks = activation_ranges(graph.build(weights, config, recipe.fused), batches, downs)  # (4H,) each
+        k = min(recipe.apart, max(1, config.intermediate_size // 8))  # most channels stay int8 (tiny test models)
+        apart = {n: np.sort(np.argsort(-peaks[down])[:k]) for n, down in enumerate(downs)}
     smooth = None
     if recipe.smooth_alpha is not None:
-        if calibration is None:
-            raise ValueError(f"recipe {recipe.name} smooths activations: it needs calibration batches")
         smoothed = [n for n in names if not any(fnmatch.fnmatch(n, p) for p in recipe.smooth_skip)]
-        ranges = activation_ranges(graph.build(weights, config), calibration, smoothed)
-        smooth = smoothing(weights, config, ranges, recipe.smooth_alpha, smoothed)
-    return quantize_model(graph.build(weights, config, smooth=smooth), names, recipe.per_channel)
+        ranges = activation_ranges(graph.build(weights, config, recipe.fused, apart=apart), batches, smoothed)
+        smooth = smoothing(weights, config, ranges, recipe.smooth_alpha, smoothed, apart, recipe.fused)
+    model = graph.build(weights, config, recipe.fused, smooth=smooth, apart=apart)
+    return quantize_model(model, names, recipe.per_channel)

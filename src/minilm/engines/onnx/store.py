@@ -18,7 +18,7 @@ from minilm.checkpoint.cache import minilm_home
 
 log = logging.getLogger(__name__)
 
-GRAPH_VERSION = 1  # bump when graph.py or quantize.py changes what they write
+GRAPH_VERSION = 2  # bump when graph.py or quantize.py changes what they write
 
 
 def graph_path(sha256: str, variant: str) -> Path:
