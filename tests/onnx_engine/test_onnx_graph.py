@@ -81,6 +81,26 @@ def test_smoothing_keeps_the_function(tiny_weights) -> None:  # type: ignore[no-
     np.testing.assert_allclose(engine.forward(ids, lengths), plain.forward(ids, lengths), atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("fused", [False, True], ids=["plain", "fused"])
+def test_ffn_channels_apart_and_smoothing_keep_the_function(tiny_weights, fused: bool) -> None:  # type: ignore[no-untyped-def]
+    """The int8 recipe's graph rewrites (some FFN channels in a branch of their own, smoothed MatMul inputs)
+    compute the same states as the numpy oracle, in both layouts; the branch's nodes are there by name."""
+    rng = np.random.default_rng(11)
+    apart = {0: np.array([1, 5, 9]), 1: np.array([0, 15])}
+    rest = TINY_CONFIG.intermediate_size - 3  # layer 0's FFN down sees the channels left in the main branch
+    smooth = {"layer0.qkv": rng.uniform(0.2, 5, TINY_CONFIG.hidden_size).astype(np.float32),
+              "layer1.ffn_up": rng.uniform(0.2, 5, TINY_CONFIG.hidden_size).astype(np.float32),
+              "layer0.ffn_down": rng.uniform(0.2, 5, rest).astype(np.float32)}  # fmt: skip
+    model = graph.build(tiny_weights, TINY_CONFIG, fused=fused, smooth=smooth, apart=apart)
+    names = {node.name for node in model.graph.node}
+    assert {"layer0.ffn_up_apart", "layer0.ffn_down_apart", "layer1.ffn_down_apart"} <= names
+    engine = OnnxEngine(open_session(model.SerializeToString(), 1), "onnx", 1)
+    ids, lengths = _batch(rng, 3, 8)
+    keep = np.arange(8)[None, :] < lengths[:, None]
+    want = NumpyEngine(tiny_weights, TINY_CONFIG).forward(ids, lengths)
+    np.testing.assert_allclose(engine.forward(ids, lengths)[keep], want[keep], atol=1e-5, rtol=0)
+
+
 def test_other_activations_are_refused(tiny_weights) -> None:  # type: ignore[no-untyped-def]
     config = BertConfig(**{**TINY_CONFIG.__dict__, "hidden_act": "relu"})
     with pytest.raises(ValueError, match="relu"):
