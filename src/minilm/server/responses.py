@@ -1,4 +1,4 @@
-"""Fast JSON responses for vectors: numpy -> Python floats -> one json.dumps, no per-float validation.
+"""Fast JSON responses for vectors: numpy -> Python floats -> one orjson.dumps, no per-float validation.
 
 float32 values go out as the shortest repr of the equal float64, so a client parsing them back to float32 gets
 the server's vectors bit for bit.
@@ -7,10 +7,10 @@ the server's vectors bit for bit.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 import numpy as np
+import orjson
 from starlette.responses import Response
 
 
@@ -20,7 +20,7 @@ class FastJSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return orjson.dumps(content)  # UTF-8, compact, shortest float repr; ~10x json.dumps on vector lists
 
 
 def vector_b64(vector: np.ndarray) -> str:

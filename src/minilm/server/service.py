@@ -186,8 +186,8 @@ async def _disconnect(request: Request) -> None:
             return
 
 
-def get_service(request: Request) -> Service:
-    """FastAPI dependency: the app's Service."""
+async def get_service(request: Request) -> Service:
+    """FastAPI dependency: the app's Service (async: a sync dependency costs each request a worker-thread hop)."""
     service: Service = request.app.state.service
     return service
 
