@@ -2,8 +2,8 @@
 
 Two layouts of the same computation, chosen by `fused`:
   - plain ONNX operators (MatMul, Softmax, LayerNormalization, Erf, ...), which ONNX Runtime optimizes itself;
-  - ONNX Runtime's fused contrib operators (EmbedLayerNormalization, Attention, BiasGelu,
-    SkipLayerNormalization), each replacing a run of plain nodes.
+  - ONNX Runtime's fused contrib operators (EmbedLayerNormalization, Attention, BiasGelu), each replacing a
+    run of plain nodes; residual + LayerNorm stays Add + LayerNormalization (see _skip_layer_norm).
 Which is faster is measured, not assumed (docs/onnx.md); both reproduce the numpy engine:
 exact erf GELU, LayerNorm eps from config.json, the attention mask built from lengths.
 
