@@ -52,15 +52,19 @@ class _Graph:
     def one(self, op_type: str, inputs: list[str], domain: str = "", name: str = "", **attrs: Any) -> str:
         return self.op(op_type, inputs, domain, 1, name, **attrs)[0]
 
-    def matmul(self, x: str, weight: np.ndarray, name: str) -> str:
-        """x @ weight.T for a PyTorch-layout (out, in) weight, as a MatMul node called `name` (quantize.py picks
-        the weight MatMuls by these names: layer{n}.qkv / .attn_out / .ffn_up / .ffn_down), smoothed if asked."""
-        weight_t = weight.T  # (in, out)
-        if name in self.smooth:  # (x / s) @ (s * W.T) == x @ W.T, with x's outlier channels scaled down
+    def smoothed(self, x: str, weight_t: np.ndarray, name: str) -> tuple[str, str]:
+        """(input, weight initializer) of the weight product `name` with an (in, out) weight; if `name` is
+        smoothed, (x / s) @ (s * W.T) == x @ W.T, with x's outlier channels scaled down."""
+        if name in self.smooth:
             s = self.smooth[name].astype(np.float32)  # (in,)
             x = self.one("Mul", [x, self.const(f"{name}.smooth", 1 / s)])
             weight_t = weight_t * s[:, None]
-        return self.one("MatMul", [x, self.const(f"{name}.weight", np.ascontiguousarray(weight_t))], name=name)
+        return x, self.const(f"{name}.weight", np.ascontiguousarray(weight_t))
+
+    def matmul(self, x: str, weight: np.ndarray, name: str) -> str:
+        """x @ weight.T for a PyTorch-layout (out, in) weight, as a MatMul node called `name` (quantize.py picks
+        the weight MatMuls by these names: layer{n}.qkv / .attn_out / .ffn_up / .ffn_down), smoothed if asked."""
+        return self.one("MatMul", list(self.smoothed(x, weight.T, name)), name=name)
 
     def linear(self, x: str, weight: np.ndarray, bias: np.ndarray, name: str) -> str:
         """x @ weight.T + bias (see matmul)."""
@@ -118,13 +122,9 @@ def _layer_fused(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str
     a = p + "attention.self."
     wqkv = np.concatenate([w[a + "query.weight"], w[a + "key.weight"], w[a + "value.weight"]])  # (3H, H)
     bqkv = np.concatenate([w[a + "query.bias"], w[a + "key.bias"], w[a + "value.bias"]])
-    qkv_in, wqkv_t = x, wqkv.T  # (H, 3H)
-    if f"{name}.qkv" in g.smooth:  # as _Graph.matmul: x / s into the Attention node, s into the weight's rows
-        s = g.smooth[f"{name}.qkv"].astype(np.float32)
-        qkv_in, wqkv_t = g.one("Mul", [x, g.const(f"{name}.qkv.smooth", 1 / s)]), wqkv_t * s[:, None]
+    qkv_in, qkv_weight = g.smoothed(x, wqkv.T, f"{name}.qkv")  # weight (H, 3H)
     context = g.one(
-        "Attention", [qkv_in, g.const(f"{name}.qkv.weight", np.ascontiguousarray(wqkv_t)),
-                      g.const(f"{name}.qkv.bias", bqkv), mask],
+        "Attention", [qkv_in, qkv_weight, g.const(f"{name}.qkv.bias", bqkv), mask],
         MS_DOMAIN, name=f"{name}.qkv", num_heads=c.num_attention_heads,
     )  # fmt: skip  # (B, T, H); mask_index (B,) int32 = each row's length (right padding)
     o = p + "attention.output."

@@ -70,12 +70,11 @@ def activation_ranges(model: onnx.ModelProto, batches: Iterable[tuple[np.ndarray
     return ranges
 
 
-def smoothing(weights: Weights, config: BertConfig, ranges: dict[str, np.ndarray], alpha: float,
-              names: list[str], apart: dict[int, np.ndarray] | None = None,
-              fused: bool = False) -> dict[str, np.ndarray]:  # fmt: skip
-    """s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) for each named MatMul (clipped away from 0)."""
-    probe = graph.build(weights, config, fused, apart=apart)
-    found = {t.name: onnx.numpy_helper.to_array(t) for t in probe.graph.initializer}
+def smoothing(model: onnx.ModelProto, ranges: dict[str, np.ndarray], alpha: float,
+              names: list[str]) -> dict[str, np.ndarray]:  # fmt: skip
+    """s_j = max|x_j|^alpha / max|W_j|^(1 - alpha) for each named MatMul of `model` (the unsmoothed graph whose
+    activations gave `ranges`), clipped away from 0."""
+    found = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer if t.name.endswith(".weight")}
     factors = {}
     for name in names:
         w_in = np.abs(found[f"{name}.weight"]).max(axis=1)  # (in,): the (in, out) weight's row peaks
@@ -117,7 +116,7 @@ def build(weights: Weights, config: BertConfig, recipe: Recipe = RECIPE,
     smooth = None
     if recipe.smooth_alpha is not None:
         smoothed = [n for n in names if not any(fnmatch.fnmatch(n, p) for p in recipe.smooth_skip)]
-        ranges = activation_ranges(graph.build(weights, config, recipe.fused, apart=apart), batches, smoothed)
-        smooth = smoothing(weights, config, ranges, recipe.smooth_alpha, smoothed, apart, recipe.fused)
+        probe = graph.build(weights, config, recipe.fused, apart=apart)
+        smooth = smoothing(probe, activation_ranges(probe, batches, smoothed), recipe.smooth_alpha, smoothed)
     model = graph.build(weights, config, recipe.fused, smooth=smooth, apart=apart)
     return quantize_model(model, names, recipe.per_channel)
