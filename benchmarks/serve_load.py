@@ -2,15 +2,20 @@
 
 Starts the server as a subprocess on 127.0.0.1 (a free port), then for each request size (1 and 32 STS-B
 sentences) and concurrency (1, 8, 64) keeps that many requests in flight for --duration seconds (and at most
---max-requests requests), and reports sentences/s and p50/p99 latency. The library's own batch throughput on
-the same engine (Encoder.encode, batch 32, same sentences) is measured in the same run, before and after the
-server scenarios, and the server's figure at each concurrency is given as a share of it. The server's RSS is
-sampled once a second over the whole run; --soak SECONDS adds a steady run at the highest concurrency to see
-whether memory stays flat.
+--max-requests requests), and reports sentences/s and p50/p99 latency. Requests ask for base64 vectors, as
+the openai Python client does by default (--encoding float for JSON arrays).
+
+The share of the library's own batch throughput (Encoder.encode, batch 32, same engine, same sentences) is
+measured in --rounds alternating rounds, because this machine's speed drifts by 20-40% within minutes: each
+round times the library (the server idle), then the server at the highest concurrency for each request size,
+then the library again; each server figure is divided by the mean of the library runs on either side, and the
+median over rounds is reported. The server's RSS is sampled once a second over the whole run; --soak SECONDS
+adds a steady run at the highest concurrency to see whether memory stays flat.
 
 Traffic goes only to 127.0.0.1, and every loop is bounded in time and count.
 
-    benchmarks/.venv/bin/python benchmarks/serve_load.py --duration 20 --soak 300 --engine onnx --out results/serve.json
+    benchmarks/.venv/bin/python benchmarks/serve_load.py --duration 20 --rounds 3 --soak 300 --engine onnx \
+        --out results/serve.json
 
 (benchmarks/setup.sh installs aiohttp there.)
 """
@@ -82,6 +87,8 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str
         cmd += ["--model", args.model]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
@@ -158,31 +165,39 @@ async def scenario(url: str, server_pid: int, texts: list[str], size: int, concu
     }
 
 
-def library_throughput(args: argparse.Namespace, texts: list[str]) -> float:
-    """Encoder.encode on the same engine and sentences, batch 32: sentences/s (median of 3 runs)."""
-    import minilm
+class Library:
+    """The library itself on the same engine and sentences, loaded once in this process."""
 
-    model = minilm.load(args.model, engine=args.engine, threads=args.threads)
-    model.encode(texts[:64])  # warm-up
-    runs = []
-    for _ in range(3):
-        started = time.perf_counter()
-        model.encode(texts[: args.library_sentences], batch_size=32)
-        runs.append(args.library_sentences / (time.perf_counter() - started))
-    return statistics.median(runs)
+    def __init__(self, args: argparse.Namespace, texts: list[str]):
+        import minilm
+
+        self.model = minilm.load(args.model, engine=args.engine)  # all cores, as a library user gets it
+        self.model.encode(texts[:64])  # warm-up
+        self.texts, self.count = texts, args.library_sentences
+
+    def throughput(self) -> float:
+        """Encoder.encode, batch 32: sentences/s (median of 3 runs)."""
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            self.model.encode(self.texts[: self.count], batch_size=32)
+            runs.append(self.count / (time.perf_counter() - started))
+        return statistics.median(runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--model", default=None)
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None, help="the server's --threads")
+    parser.add_argument("--workers", type=int, default=None, help="the server's --workers")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario")
     parser.add_argument("--max-requests", type=int, default=20000, help="requests per scenario at most")
     parser.add_argument("--concurrency", default="1,8,64")
     parser.add_argument("--sizes", default="1,32", help="sentences per request")
-    parser.add_argument("--encoding", choices=("float", "base64"), default="float")
+    parser.add_argument("--encoding", choices=("float", "base64"), default="base64")
     parser.add_argument("--library-sentences", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating library / server rounds for the share")
     parser.add_argument("--soak", type=float, default=0.0, help="seconds of steady load at the top concurrency")
     parser.add_argument("--out", default=None, help="write the figures as JSON here")
     args = parser.parse_args()
@@ -190,29 +205,39 @@ def main() -> None:
     texts = sentences(2000)
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
-    library = [library_throughput(args, texts)]
-    print(f"library Encoder.encode, batch 32: {library[0]:.0f} sentences/s", flush=True)
+    top = max(concurrencies)
+    library = Library(args, texts)
+
+    def run(size: int, concurrency: int, duration: float, max_requests: int) -> dict[str, float]:
+        return asyncio.run(scenario(url, process.pid, texts, size, concurrency, duration, max_requests,
+                                    args.encoding))  # fmt: skip
 
     process, url = start_server(args)
     sampler = RssSampler(process.pid)
     sampler.start()
-    results = []
+    results, rounds, soak = [], [], None
     try:
         print(f"{'size':>4} {'conc':>4} {'requests':>8} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
               f"{'server cores':>12} {'client cores':>12}")  # fmt: skip
         for size in sizes:
             for concurrency in concurrencies:
-                r = asyncio.run(scenario(url, process.pid, texts, size, concurrency, args.duration,
-                                         args.max_requests, args.encoding))  # fmt: skip
+                r = run(size, concurrency, args.duration, args.max_requests)
                 results.append(r)
                 print(f"{size:>4} {concurrency:>4} {r['requests']:>8} {r['sentences_per_s']:>8.0f} "
                       f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6} {r['server_cores']:>12.2f} "
                       f"{r['client_cores']:>12.2f}", flush=True)  # fmt: skip
-        soak = None
+        before = library.throughput()
+        for k in range(args.rounds):
+            served = {size: run(size, top, args.duration, args.max_requests)["sentences_per_s"] for size in sizes}
+            after = library.throughput()
+            rounds.append({"library_before": before, "library_after": after, "server": served})
+            print(f"round {k + 1}: library {before:.0f} / {after:.0f} sentences/s; server at concurrency {top}: "
+                  + ", ".join(f"{size}-sentence {served[size]:.0f} ({served[size] / ((before + after) / 2):.0%})"
+                              for size in sizes), flush=True)  # fmt: skip
+            before = after
         if args.soak > 0:
             rss_before = rss_mb(process.pid)
-            soak = asyncio.run(scenario(url, process.pid, texts, max(sizes), max(concurrencies), args.soak, 10**9,
-                                        args.encoding))  # fmt: skip
+            soak = run(max(sizes), top, args.soak, 10**9)
             soak.update(rss_before_mb=rss_before, rss_after_mb=rss_mb(process.pid))
             print(f"soak {args.soak:.0f} s: {soak['sentences_per_s']:.0f} sentences/s, RSS "
                   f"{soak['rss_before_mb']:.0f} -> {soak['rss_after_mb']:.0f} MB", flush=True)  # fmt: skip
@@ -220,20 +245,22 @@ def main() -> None:
         sampler.stop.set()
         process.terminate()
         process.wait(timeout=60)
-    library.append(library_throughput(args, texts))  # again after, to see drift on a shared machine
-    lib = statistics.median(library)
-    print(f"library again: {library[1]:.0f} sentences/s; median used: {lib:.0f}")
+    shares = {}
     for size in sizes:
-        top = next(r for r in results if r["size"] == size and r["concurrency"] == max(concurrencies))
-        print(f"server at concurrency {max(concurrencies)}, {size}-sentence requests: "
-              f"{top['sentences_per_s'] / lib:.0%} of the library's batch throughput")  # fmt: skip
+        ratios = [r["server"][size] / ((r["library_before"] + r["library_after"]) / 2) for r in rounds]
+        if ratios:
+            shares[size] = statistics.median(ratios)
+            print(
+                f"server at concurrency {top}, {size}-sentence requests: median {shares[size]:.0%} of the "
+                f"library's batch throughput over {len(ratios)} rounds ({', '.join(f'{x:.0%}' for x in ratios)})"
+            )
     rss = [mb for _, mb in sampler.samples]
     if rss:
         print(f"server RSS over the run: start {rss[0]:.0f} MB, max {max(rss):.0f} MB, end {rss[-1]:.0f} MB "
               f"({len(rss)} samples)")  # fmt: skip
     if args.out:
-        Path(args.out).write_text(json.dumps({"library_sentences_per_s": library, "scenarios": results,
-                                              "soak": soak, "rss_mb": sampler.samples,
+        Path(args.out).write_text(json.dumps({"scenarios": results, "rounds": rounds, "shares": shares, "soak": soak,
+                                              "rss_mb": sampler.samples, "encoding": args.encoding,
                                               "load_average": os.getloadavg()}, indent=1))  # fmt: skip
 
 

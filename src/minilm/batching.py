@@ -12,21 +12,43 @@ from typing import TypeVar
 
 import numpy as np
 
+RUN_COST_TOKENS = 16
+"""What one engine call costs beyond its tokens, in padded tokens: fitted on batches of 1-32 rows x 8-48 tokens
+(2 threads, quiet machine): onnx 16, onnx-int8 25, numpy 20; onnx on 1 thread 12."""
 
-def plan(lengths: Sequence[int], batch_size: int, max_tokens: int) -> Iterator[np.ndarray]:
+
+def plan(lengths: Sequence[int], batch_size: int, max_tokens: int,
+         run_cost: int = RUN_COST_TOKENS) -> Iterator[np.ndarray]:  # fmt: skip
     """Yield index arrays, longest texts first: at most batch_size rows and about max_tokens padded tokens.
 
-    A single row longer than max_tokens still gets a batch of its own.
+    Rows are sorted by length and cut into consecutive runs that minimise the padded tokens plus `run_cost` per
+    engine call (dynamic programming over the cut points). A long sorted input becomes full batches of similar
+    lengths; a handful of mixed lengths (a server's few concurrent requests) is split where padding the short
+    ones to the longest would cost more than another call: 20 random STS-B sentences pad to 2.3x their tokens
+    in one batch, 1.3x (tokens + calls) when split. A single row longer than max_tokens gets a batch of its own.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
-    start = 0
-    while start < len(order):
-        longest = int(lengths[order[start]])  # sorted descending: the first row sets the padded width
-        rows = max(1, min(batch_size, max_tokens // max(longest, 1)))
-        yield order[start : start + rows]
-        start += rows
+    widths = [max(int(lengths[i]), 1) for i in order]  # descending
+    best = [0.0] * (len(order) + 1)  # best[j]: the cheapest plan for the first j sorted rows
+    start = [0] * (len(order) + 1)  # start[j]: where that plan's last batch begins
+    for j in range(1, len(order) + 1):
+        best[j], start[j] = best[j - 1] + run_cost + widths[j - 1], j - 1  # row j alone
+        for i in range(j - 2, max(-1, j - 1 - batch_size), -1):  # batches i..j-1, growing upwards
+            padded = (j - i) * widths[i]  # a batch's first row is its longest
+            if padded > max_tokens:
+                break  # and it only grows from here
+            cost = best[i] + run_cost + padded
+            if cost <= best[j]:  # ties go to the fuller batch
+                best[j], start[j] = cost, i
+    cuts = []
+    j = len(order)
+    while j > 0:
+        cuts.append((start[j], j))
+        j = start[j]
+    for i, j in reversed(cuts):
+        yield order[i:j]
 
 
 T = TypeVar("T")

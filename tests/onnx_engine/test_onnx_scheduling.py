@@ -49,3 +49,37 @@ def test_many_small_blocks_give_the_same_vectors(tiny_dir, monkeypatch, engine: 
     np.testing.assert_array_equal(blocked_info.token_counts, info.token_counts)
     tokens = model.encode(texts, output="token")
     assert len(tokens) == len(texts) and [len(t) for t in tokens] == [len(ids) for ids in model.tokenize(texts)]
+
+
+def test_core_budget_shares_a_sessions_cores_and_makes_another_session_wait() -> None:
+    from minilm.engines.onnx.session import CoreBudget
+
+    budget = CoreBudget(2)
+    session, other = object(), object()
+    inside = threading.Barrier(2, timeout=10)
+    done: list[int] = []
+
+    def run(k: int) -> None:
+        with budget.hold(2, session):
+            inside.wait()  # two runs of one session are inside at once, or this times out
+            done.append(k)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(done) == [0, 1]
+
+    other_started = threading.Event()
+
+    def other_run() -> None:
+        with budget.hold(5, other):  # more than there are: all 2
+            other_started.set()
+
+    with budget.hold(1, session):
+        waiting = threading.Thread(target=other_run)
+        waiting.start()
+        assert not other_started.wait(0.3)  # one core is held by another session: it waits
+    assert other_started.wait(10)  # released: it gets both
+    waiting.join(10)

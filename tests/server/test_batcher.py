@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from minilm import batching
 from minilm.server.batcher import Batcher, BatcherClosedError, QueueFullError
 
 TEXTS = ["the cat sat on the mat", "a dog", "hello world !", "today is a sunny day", "the", "that is a happy person",
@@ -76,8 +77,35 @@ def test_concurrent_requests_share_batches(tiny) -> None:
     first.result(timeout=30)
     for row, future in zip(expected, later, strict=True):
         np.testing.assert_allclose(future.result(timeout=30)[0], row, atol=1e-6, rtol=0)
-    assert recorder.batches == [2, 8]  # the eight single-text requests ran as one batch
+    together = [len(rows) for rows in batching.plan([len(u) for u in tiny.tokenizer(TEXTS[2:])], 64, 1000)]
+    assert recorder.batches == [2, *together]  # the eight single-text requests were planned as one window
     batcher.close()
+
+
+def test_workers_split_a_lone_request_and_run_side_by_side(tiny) -> None:
+    texts = TEXTS * 3
+    expected = tiny.encode(texts)
+    gate = Gate(tiny.engine)
+    tiny.engine = gate
+    inside = threading.Barrier(2, timeout=30)  # passes only when two batches are in the engine at once
+    forward, first_calls = gate.forward, iter(range(2))
+
+    def side_by_side(ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        if next(first_calls, None) is not None:  # each worker's first batch
+            inside.wait()
+        return forward(ids, lengths)
+
+    gate.forward = side_by_side  # type: ignore[method-assign]
+    recorder = Recorder()
+    batcher = Batcher(tiny, max_batch_tokens=1000, max_batch_size=64, max_queue=100, observer=recorder, workers=2)
+    time.sleep(0.2)  # both workers wait for work
+    future = batcher.submit(tiny.tokenizer(texts))
+    gate.permits.release(100)
+    np.testing.assert_allclose(future.result(timeout=30), expected, atol=1e-6, rtol=0)
+    assert sum(recorder.batches) == len(texts) and len(recorder.batches) >= 2
+    batcher.close()
+    with pytest.raises(ValueError, match="workers"):
+        Batcher(tiny, workers=0)
 
 
 def test_full_queue_refuses_and_cancelled_work_is_dropped(tiny) -> None:

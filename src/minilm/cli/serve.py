@@ -30,6 +30,12 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--max-batch-size", type=int, default=32, help="inputs per engine call")
     parser.add_argument("--window-batches", type=int, default=8,
                         help="batches' worth of queued inputs sorted by length together")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="batches in the engine at once: one in its thread pool, the others on their own threads",
+    )
     parser.add_argument("--batch-wait-ms", type=float, default=0.0, help="wait for more requests before a batch")
     parser.add_argument("--max-queue", type=int, default=4096, help="inputs queued before requests get 429")
     parser.add_argument("--max-inputs", type=int, default=2048, help="inputs per request")
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         max_batch_tokens=args.max_batch_tokens,
         max_batch_size=args.max_batch_size,
         window_batches=args.window_batches,
+        workers=args.workers,
         batch_wait_ms=args.batch_wait_ms,
         max_queue=args.max_queue,
         max_inputs=args.max_inputs,

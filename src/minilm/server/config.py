@@ -23,6 +23,7 @@ class ServerConfig:
     max_batch_tokens: int = DEFAULT_MAX_TOKENS  # padded tokens per engine call (the library's token budget)
     max_batch_size: int = 32  # rows per engine call (the library's default batch_size)
     window_batches: int = 8  # batches' worth of queued inputs sorted by length together (less padding)
+    workers: int = 2  # batches in the engine at once (a second one runs while the first waits on its pool)
     batch_wait_ms: float = 0.0  # extra wait for more requests before a batch starts (0: take what is queued)
     max_queue: int = 4096  # inputs waiting for the engine; past this, requests get 429
     max_inputs: int = 2048  # inputs per request (OpenAI's own limit)
@@ -32,7 +33,7 @@ class ServerConfig:
     shutdown_timeout_s: float = 30.0  # how long in-flight requests may take to finish on shutdown
 
     def __post_init__(self) -> None:
-        for name in ("max_batch_tokens", "max_batch_size", "window_batches", "max_queue", "max_inputs",
+        for name in ("max_batch_tokens", "max_batch_size", "window_batches", "workers", "max_queue", "max_inputs",
                      "max_payload_bytes"):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:

@@ -35,8 +35,7 @@ async def embeddings(body: EmbeddingRequest, request: Request, service: ServiceD
     if body.encoding_format == "base64":
         items = [{"object": "embedding", "index": i, "embedding": vector_b64(v)} for i, v in enumerate(done.vectors)]
     else:
-        rows = done.vectors.tolist()
-        items = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(rows)]
+        items = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(done.vectors)]
     return FastJSON(
         {"object": "list", "data": items, "model": service.config.model_id,
          "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}

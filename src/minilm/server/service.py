@@ -69,7 +69,7 @@ class Service:
             encoder = self._loader()
             c = self.config
             batcher = Batcher(encoder, c.max_batch_tokens, c.max_batch_size, c.max_queue, c.batch_wait_ms / 1000,
-                              c.window_batches, self.metrics)  # fmt: skip
+                              c.window_batches, self.metrics, c.workers)  # fmt: skip
             warm = batcher.submit(encoder.tokenizer(["warm-up"])).result()  # one real vector from the engine
             if warm.shape != (1, encoder.dimension) or not np.isfinite(warm).all():
                 raise RuntimeError(f"the warm-up vector is wrong: shape {warm.shape}")

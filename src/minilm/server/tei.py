@@ -19,7 +19,7 @@ async def embed(body: EmbedRequest, request: Request, service: ServiceDep) -> Re
     """One vector per input. truncate (default true) cuts texts over 256 tokens; false makes them a 413."""
     units = await service.units_from_texts(body.inputs, truncate=body.truncate, what="inputs")
     done = await service.embed(units, request, "/embed", normalize=body.normalize)
-    return FastJSON(done.vectors.tolist())
+    return FastJSON(done.vectors)
 
 
 @router.post("/tokenize", response_model=list[list[TokenInfo]])

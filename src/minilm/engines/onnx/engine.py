@@ -13,7 +13,7 @@ import onnxruntime as ort
 
 from minilm.engines.base import Checkpoint
 from minilm.engines.onnx import store
-from minilm.engines.onnx.session import RUN_LOCK, default_threads, open_session
+from minilm.engines.onnx.session import CORES, default_threads, open_session
 from minilm.errors import InputError
 from minilm.tokenizer import Tokenizer
 
@@ -76,5 +76,5 @@ class OnnxEngine:
 
     def forward(self, input_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         feeds = {"input_ids": np.ascontiguousarray(input_ids, np.int64), "lengths": np.asarray(lengths, np.int64)}
-        with RUN_LOCK:
+        with CORES.hold(self._threads, self.session):  # runs of other sessions wait for their cores
             return self.session.run(["states"], feeds)[0]  # (B, T, H)
