@@ -11,6 +11,7 @@ import pytest
 import minilm
 from minilm.checkpoint.cache import minilm_home
 from minilm.engines.onnx import engine, store
+from minilm.engines.onnx.session import default_threads
 from minilm.errors import InputError
 
 TEXTS = ["the cat sat on the mat", "a happy dog", "hello world !", "today is a sunny day , is that so ?", ""]
@@ -90,27 +91,29 @@ def test_int8_cache_name_follows_the_recipe() -> None:
     assert quantize.RECIPE.name == engine.RECIPE_NAME
 
 
-def test_runs_of_several_engines_never_overlap(tiny_dir: Path) -> None:
-    """The process-wide lock: at most one ONNX Runtime run at a time, whichever encoder calls."""
+def test_runs_of_different_engines_never_overlap(tiny_dir: Path) -> None:
+    """The core budget: an engine on all cores runs alone; runs of the same engine may share its pool."""
     models = [minilm.load(tiny_dir, engine="onnx"), minilm.load(tiny_dir, engine="onnx-int8")]
-    active, peak, guard = [0], [0], threading.Lock()
+    active: dict[int, int] = {}
+    peak, guard = [0], threading.Lock()
 
     class Counting:
-        def __init__(self, session):  # type: ignore[no-untyped-def]
-            self.session = session
+        def __init__(self, session, key: int):  # type: ignore[no-untyped-def]
+            self.session, self.key = session, key
 
         def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             with guard:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
+                active[self.key] = active.get(self.key, 0) + 1
+                peak[0] = max(peak[0], sum(1 for n in active.values() if n))  # engines running at once
             try:
                 return self.session.run(*args, **kwargs)
             finally:
                 with guard:
-                    active[0] -= 1
+                    active[self.key] -= 1
 
-    for m in models:
-        m.engine.session = Counting(m.engine.session)  # type: ignore[attr-defined]
+    for k, m in enumerate(models):
+        assert m.engine.threads == default_threads()  # all cores: another engine's run must wait
+        m.engine.session = Counting(m.engine.session, k)  # type: ignore[attr-defined]
     workers = [threading.Thread(target=m.encode, args=(TEXTS * 30,), kwargs={"batch_size": 2}) for m in models * 2]
     for w in workers:
         w.start()
