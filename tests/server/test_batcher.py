@@ -108,6 +108,18 @@ def test_workers_split_a_lone_request_and_run_side_by_side(tiny) -> None:
         Batcher(tiny, workers=0)
 
 
+def test_two_workers_on_the_onnx_engine_give_the_librarys_vectors(tiny_dir) -> None:  # type: ignore[no-untyped-def]
+    import minilm
+
+    model = minilm.load(tiny_dir, engine="onnx")
+    batcher = Batcher(model, max_batch_tokens=40, max_batch_size=4, max_queue=1000, workers=2)
+    requests = [TEXTS[i:] + TEXTS[:i] for i in range(10)] * 3
+    futures = [batcher.submit(model.tokenizer(texts)) for texts in requests]
+    for texts, future in zip(requests, futures, strict=True):
+        np.testing.assert_allclose(future.result(timeout=60), model.encode(texts), atol=1e-6, rtol=0)
+    batcher.close()
+
+
 def test_full_queue_refuses_and_cancelled_work_is_dropped(tiny) -> None:
     expected = tiny.encode(TEXTS[5:7])
     gate = Gate(tiny.engine)
