@@ -5,10 +5,9 @@ first; a worker takes a window of pending inputs from the requests in arrival or
 cuts it into length-sorted padded batches (batching.plan: at most max_batch_size rows, about max_batch_tokens
 padded tokens, split where padding would cost more than another engine call), runs them and scatters the pooled
 vectors back into each request's rows. With two workers, one batch runs in the engine's thread pool while the
-other runs beside it on its worker's thread. A request's
-inputs may span several windows; its vectors come back in its own order once all are done. The queue is bounded
-in inputs: past it, submit raises QueueFullError, so a burst costs a 429, not memory. A cancelled request's
-remaining inputs are dropped before they reach the engine.
+other runs beside it on its worker's thread. A request's inputs may span several windows; its vectors come back
+in its own order once all are done. The queue is bounded in inputs: past it, submit raises QueueFullError, so a
+burst costs a 429, not memory. A cancelled request's remaining inputs are dropped before they reach the engine.
 """
 
 from __future__ import annotations
@@ -78,8 +77,8 @@ class _Job:
 class Batcher:
     """Merges concurrent requests into token-budget batches, run by `workers` threads that share the engine.
 
-    Each worker takes its own window of queued inputs, so with several workers (each engine run on one thread)
-    batches run side by side instead of one at a time on all cores.
+    Each worker takes its own window of queued inputs, so with several workers batches run side by side: one in
+    the engine's thread pool, the others on their workers' own threads.
     """
 
     def __init__(self, encoder: Encoder, max_batch_tokens: int = DEFAULT_MAX_TOKENS, max_batch_size: int = 32,
