@@ -99,16 +99,19 @@ def _layer_plain(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str
     i, f = p + "intermediate.dense.", p + "output."
     w_up, b_up, w_down = w[i + "weight"], w[i + "bias"], w[f + "dense.weight"]  # (4H, H), (4H,), (H, 4H)
     apart = g.apart.get(n)
-    if apart is None:
-        up = g.linear(x, w_up, b_up, f"{name}.ffn_up")  # (B, T, 4H)
-        down = g.linear(_gelu(g, up), w_down, w[f + "dense.bias"], f"{name}.ffn_down")
-    else:  # channels `apart` of the intermediate run as a branch of their own (quantize.py keeps it fp32)
-        rest = np.setdiff1d(np.arange(w_up.shape[0]), apart)
-        up = g.linear(x, w_up[rest], b_up[rest], f"{name}.ffn_up")  # (B, T, 4H - k)
-        down = g.linear(_gelu(g, up), w_down[:, rest], w[f + "dense.bias"], f"{name}.ffn_down")
+    rest = _main_channels(w_up.shape[0], apart)
+    up = g.linear(x, w_up[rest], b_up[rest], f"{name}.ffn_up")  # (B, T, 4H - k)
+    down = g.linear(_gelu(g, up), w_down[:, rest], w[f + "dense.bias"], f"{name}.ffn_down")
+    if apart is not None:  # channels `apart` of the intermediate as a branch of their own (quantize.py: fp32)
         up_apart = g.linear(x, w_up[apart], b_up[apart], f"{name}.ffn_up_apart")  # (B, T, k)
         down = g.one("Add", [down, g.matmul(_gelu(g, up_apart), w_down[:, apart], f"{name}.ffn_down_apart")])
     return _layer_norm(g, w, c, g.one("Add", [down, x]), f + "LayerNorm")
+
+
+def _main_channels(channels: int, apart: np.ndarray | None) -> np.ndarray:
+    """The FFN intermediate channels of the main branch: all of them but those run apart."""
+    every = np.arange(channels)
+    return every if apart is None else np.setdiff1d(every, apart)
 
 
 def _layer_norm(g: _Graph, w: Weights, c: BertConfig, x: str, prefix: str) -> str:
@@ -117,7 +120,7 @@ def _layer_norm(g: _Graph, w: Weights, c: BertConfig, x: str, prefix: str) -> st
 
 
 def _layer_fused(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str) -> str:
-    """The same layer on ONNX Runtime's contrib operators: Attention, SkipLayerNormalization, BiasGelu."""
+    """The same layer on ONNX Runtime's contrib operators: Attention and BiasGelu."""
     p, name = f"encoder.layer.{n}.", f"layer{n}"
     a = p + "attention.self."
     wqkv = np.concatenate([w[a + "query.weight"], w[a + "key.weight"], w[a + "value.weight"]])  # (3H, H)
@@ -133,7 +136,7 @@ def _layer_fused(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str
     i, f = p + "intermediate.dense.", p + "output."
     w_up, b_up, w_down = w[i + "weight"], w[i + "bias"], w[f + "dense.weight"]  # (4H, H), (4H,), (H, 4H)
     apart = g.apart.get(n)
-    rest = np.arange(w_up.shape[0]) if apart is None else np.setdiff1d(np.arange(w_up.shape[0]), apart)
+    rest = _main_channels(w_up.shape[0], apart)
     act = g.one("BiasGelu", [g.matmul(x, w_up[rest], f"{name}.ffn_up"), g.const(i + "bias", b_up[rest])], MS_DOMAIN)
     down = g.matmul(act, w_down[:, rest], f"{name}.ffn_down")  # (B, T, H), exact erf GELU above
     if apart is not None:  # channels `apart` of the intermediate as a branch of their own (kept fp32)
