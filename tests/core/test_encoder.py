@@ -77,10 +77,11 @@ def test_precisions(tiny) -> None:
     int8 = tiny.encode(texts, precision="int8")
     uint8 = tiny.encode(texts, precision="uint8")
     assert int8.dtype == np.int8 and uint8.dtype == np.uint8 and int8.shape == (5, 8)
-    # the same 256 levels, shifted (casting truncates toward zero, so a level may differ by one)
-    assert np.abs(uint8.astype(int) - 128 - int8.astype(int)).max() <= 1
-    # each dimension's minimum maps to the lowest level, its maximum to the highest
-    assert (uint8.min(axis=0) == 0).all() and (uint8.max(axis=0) == 255).all()
+    # the same 256 levels, shifted by 128
+    assert np.array_equal(uint8.astype(int) - 128, int8.astype(int))
+    # each dimension's minimum maps to the lowest level, its maximum to the highest (or, as the reference's
+    # floor of a float32 step count may land just under it, the one below)
+    assert (uint8.min(axis=0) == 0).all() and (uint8.max(axis=0) >= 254).all()
     binary = tiny.encode(texts, precision="ubinary")
     assert binary.dtype == np.uint8 and binary.shape == (5, 1)
     assert np.array_equal(np.unpackbits(binary, axis=1), (floats > 0).astype(np.uint8))
