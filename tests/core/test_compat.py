@@ -217,8 +217,13 @@ def test_similarity_functions(tiny_dir: Path, name: str) -> None:
     assert isinstance(as_numpy, np.ndarray) and np.allclose(as_numpy, scores.numpy())
 
 
-def test_similarity_fn_name_defaults_to_cosine_and_is_checked(model: SentenceTransformer) -> None:
+def test_similarity_fn_name_defaults_to_cosine_and_is_checked(model: SentenceTransformer, tiny_dir: Path) -> None:
     assert model.similarity_fn_name == "cosine"
+    (tiny_dir / "config_sentence_transformers.json").write_text(json.dumps({"similarity_fn_name": "maxsim"}))
+    assert SentenceTransformer(str(tiny_dir), engine="numpy").similarity_fn_name == "cosine"
+    same = model.encode(["the cat", "the cat"], normalize_embeddings=False)
+    model.similarity_fn_name = "euclidean"
+    assert np.abs(model.similarity(same, same)).max() < 1e-6  # no float32 cancellation noise
     with pytest.raises(minilm.InputError, match="similarity_fn_name 'maxsim'"):
         model.similarity_fn_name = "maxsim"
 

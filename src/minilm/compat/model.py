@@ -22,7 +22,7 @@ import numpy as np
 
 from minilm.compat import options, outputs
 from minilm.compat.modules import TransformerModule
-from minilm.compat.similarity import check_name, similarity
+from minilm.compat.similarity import SIMILARITY_FN_NAMES, check_name, similarity
 from minilm.compat.tokenizer import TokenizerView, set_max_length
 from minilm.encoder import Encoder
 from minilm.errors import InputError
@@ -67,7 +67,9 @@ class SentenceTransformer:
         self.prompts = options.merge_prompts(prompts, saved.prompts, self.default_prompt_name)
         self.truncate_dim = options.check_truncate_dim(truncate_dim if truncate_dim is not None else saved.truncate_dim)
         self._similarity_fn_name: str | None = None
-        self.similarity_fn_name = similarity_fn_name or saved.similarity_fn_name
+        # a saved name this class does not compute (e.g. a multi-vector "maxsim") is passed over, as the reference does
+        usable = saved.similarity_fn_name if saved.similarity_fn_name in SIMILARITY_FN_NAMES else None
+        self.similarity_fn_name = similarity_fn_name or usable
         self._includes_prompt = options.pooling_includes_prompt(self.encoder.folder.path)
         self._tokenizer = TokenizerView(self.encoder.tokenizer, self.encoder.config.bert.max_position_embeddings)
 
