@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 import minilm
 from minilm.server import ServerConfig, create_app
-from minilm.server.search import SearchIndex
+from minilm.server.index_access import SearchIndex
 
 
 @dataclass
@@ -112,7 +112,7 @@ def test_health_is_503_until_loaded_and_after_a_failed_load(tiny) -> None:
 def test_search_on_a_real_index_folder(tiny, tmp_path) -> None:
     """`minilm serve --index DIR` opens a minilm.Index read-only; hits carry the document id and span."""
     from minilm.index import Index
-    from minilm.server.search import open_index
+    from minilm.server.index_access import open_index
 
     docs = ["the cat sat on the mat", "a dog", "today is a sunny day"]
     with Index.create(tmp_path / "ix", tiny, cache=False) as ix:
