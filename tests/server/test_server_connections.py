@@ -103,6 +103,26 @@ def test_silent_and_idle_connections_are_closed(strict_server) -> None:
         assert received.startswith(b"HTTP/1.1 200") and time.monotonic() - started <= KEEP_ALIVE_S + SLACK_S
 
 
+def test_an_endless_request_head_gets_431(strict_server) -> None:
+    """httptools alone reads headers without limit: 50 MB of them used to be accepted."""
+    sent = 0
+    with connect(strict_server) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        try:
+            while sent < 50_000_000:
+                sock.sendall(b"X-Pad: " + b"a" * 9000 + b"\r\n")
+                sent += 9009
+        except OSError:  # reset by the server
+            pass
+        sock.settimeout(10)
+        try:
+            received = sock.recv(65536)
+        except OSError:
+            received = b""
+    assert sent < 5_000_000
+    assert received == b"" or received.startswith(b"HTTP/1.1 431"), received
+
+
 def test_connections_past_the_cap_get_503(strict_server) -> None:
     held = [connect(strict_server) for _ in range(MAX_CONNECTIONS)]
     try:
