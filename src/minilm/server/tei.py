@@ -50,12 +50,23 @@ async def info(service: ServiceDep) -> dict[str, object]:
     """The served model and the server's limits, in TEI's /info shape (plus engine and dimension)."""
     encoder = service.ready_encoder()
     c = service.config
-    return {"model_id": c.model_id, "model_sha": None, "model_dtype": "int8" if "int8" in encoder.engine.name
-            else "float32", "model_type": {"embedding": {"pooling": "mean"}}, "max_concurrent_requests":
-            c.max_connections, "max_input_length": encoder.max_seq_length, "max_batch_tokens": c.max_batch_tokens,
-            "max_batch_requests": c.max_batch_size, "max_client_batch_size": c.max_inputs, "auto_truncate": True,
-            "tokenization_workers": 1, "version": minilm.__version__, "engine": encoder.engine.name,
-            "dimension": encoder.dimension}  # fmt: skip
+    dtype = "int8" if "int8" in encoder.engine.name else "float32"
+    return {
+        "model_id": c.model_id,
+        "model_sha": None,
+        "model_dtype": dtype,
+        "model_type": {"embedding": {"pooling": encoder.config.pooling.mode}},
+        "max_concurrent_requests": c.max_connections,
+        "max_input_length": encoder.max_seq_length,
+        "max_batch_tokens": c.max_batch_tokens,
+        "max_batch_requests": c.max_batch_size,
+        "max_client_batch_size": c.max_inputs,
+        "auto_truncate": True,
+        "tokenization_workers": 1,
+        "version": minilm.__version__,
+        "engine": encoder.engine.name,
+        "dimension": encoder.dimension,
+    }
 
 
 async def _embed(body: EmbedRequest, request: Request, service: Service, route: str) -> Response:
