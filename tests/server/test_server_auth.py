@@ -42,6 +42,17 @@ def test_requests_need_one_of_the_keys(keyed_server) -> None:
 def test_health_and_metrics_stay_open(keyed_server) -> None:
     assert httpx.get(f"{keyed_server.url}/health").status_code == 200
     assert httpx.get(f"{keyed_server.url}/metrics").status_code == 200
+    for path in ("/", "/ping", "/health"):  # the probes, GET and HEAD
+        assert httpx.get(f"{keyed_server.url}{path}").status_code == 200
+        assert httpx.head(f"{keyed_server.url}{path}").status_code == 200
+
+
+def test_tei_root_route_needs_a_key_although_its_health_probe_does_not(keyed_server) -> None:
+    assert httpx.post(f"{keyed_server.url}/", json={"inputs": "the cat"}).status_code == 401
+    assert httpx.post(f"{keyed_server.url}/invocations", json={"inputs": "the cat"}).status_code == 401
+    assert httpx.get(f"{keyed_server.url}/info").status_code == 401
+    keyed = httpx.post(f"{keyed_server.url}/", json={"inputs": "the cat"}, headers={"Authorization": "Bearer k-one"})
+    assert keyed.status_code == 200 and len(keyed.json()[0]) == 8
 
 
 def test_cors_preflight_and_allowed_origin(keyed_server) -> None:

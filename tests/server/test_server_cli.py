@@ -18,15 +18,15 @@ from minilm.server.config import ServerConfig, read_api_keys
 
 @pytest.fixture
 def captured(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """uvicorn.run replaced by a recorder: the command builds its app and config and returns."""
+    """uvicorn.Server.run replaced by a recorder: the command builds its app and uvicorn config and returns."""
     import uvicorn
 
     seen: dict[str, Any] = {}
 
-    def fake_run(app: Any, **kwargs: Any) -> None:
-        seen["app"], seen["kwargs"] = app, kwargs
+    def fake_run(server: uvicorn.Server, sockets: Any = None) -> None:
+        seen["app"], seen["config"], seen["sockets"] = server.config.app, server.config, sockets
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(uvicorn.Server, "run", fake_run)
     return seen
 
 
@@ -37,7 +37,61 @@ def test_flags_reach_the_app(captured: dict[str, Any], tiny_dir: Path) -> None:
     config = captured["app"].state.service.config
     assert (config.port, config.max_inputs, config.max_queue, config.cors_origins) == (
         9123, 16, 32, ("https://a.example",))  # fmt: skip
-    assert captured["kwargs"]["host"] == "127.0.0.1" and captured["kwargs"]["port"] == 9123
+    assert captured["config"].host == "127.0.0.1" and captured["config"].port == 9123
+
+
+def test_connection_limits_reach_uvicorn(captured: dict[str, Any], tiny_dir: Path) -> None:
+    from minilm.server.connections import HeaderDeadline
+
+    main(["serve", "--model", str(tiny_dir), "--header-timeout", "3", "--body-timeout", "7", "--keep-alive", "2",
+          "--max-connections", "40", "--engine", "numpy"])  # fmt: skip
+    uvicorn_config, config = captured["config"], captured["app"].state.service.config
+    assert (uvicorn_config.timeout_keep_alive, uvicorn_config.limit_concurrency) == (2, 40)
+    assert issubclass(uvicorn_config.http, HeaderDeadline) and uvicorn_config.http.header_timeout_s == 3
+    assert (config.header_timeout_s, config.body_timeout_s) == (3, 7)
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_ports_outside_the_range_are_refused(port: str, tiny_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--model", str(tiny_dir), "--port", port])
+    assert exit_info.value.code == 2
+    assert "--port" in capsys.readouterr().err
+
+
+def test_port_zero_logs_the_port_it_listens_on(tmp_path: Path, tiny_dir: Path) -> None:
+    """The real command: --port 0 binds a free port and says which; that port answers."""
+    import os
+    import re
+    import time
+
+    import httpx
+
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "MINILM_HOME": str(tmp_path / "home"), "MINILM_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "minilm.cli.main", "serve", "--port", "0", "--model", str(tiny_dir), "--engine",
+           "numpy", "--offline"]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        for _ in range(600):
+            found = re.search(r"--port 0: listening on http://127\.0\.0\.1:(\d+)", log.read_text())
+            if found or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert found, log.read_text()
+        assert 0 < int(found.group(1)) < 65536
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{found.group(1)}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{found.group(1)}/health", timeout=5).json()["status"] == "ok"
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 def test_open_public_interface_warns(captured: dict[str, Any], tiny_dir: Path, caplog: pytest.LogCaptureFixture,
@@ -70,6 +124,12 @@ def test_config_checks_its_limits() -> None:
         ServerConfig(max_queue=10, max_inputs=20)
     with pytest.raises(InputError, match="max_batch_tokens must be a positive int"):
         ServerConfig(max_batch_tokens=0)
+    with pytest.raises(InputError, match="port must be an int in 1..65535"):
+        ServerConfig(port=99999)
+    with pytest.raises(InputError, match="body_timeout_s must be a positive number"):
+        ServerConfig(body_timeout_s=0)
+    with pytest.raises(InputError, match="max_connections must be a positive int"):
+        ServerConfig(max_connections=0)
 
 
 @pytest.mark.parametrize("module", ["fastapi", "uvicorn", "prometheus_client"])

@@ -17,12 +17,12 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "serve",
         help="run the HTTP embedding server",
-        description="Serve embeddings over HTTP: POST /v1/embeddings (OpenAI), /embed, /tokenize, /similarity "
-        "(text-embeddings-inference), /search (with --index), GET /health, /metrics, /docs. "
-        "Needs pip install 'minilm[server]'.",
+        description="Serve embeddings over HTTP: POST /v1/embeddings (OpenAI), /embed, /tokenize, /similarity, / "
+        "and /invocations, GET /info (text-embeddings-inference), /search (with --index), GET /health, /metrics, "
+        "/docs. Limits and timeouts: docs/server-limits.md. Needs pip install 'minilm[server]'.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=_port, default=8000, help="1..65535; 0: a free port, logged once bound")
     parser.add_argument("--model-id", default=None, help="model name reported to clients (default: the model's)")
     parser.add_argument(
         "--max-batch-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="padded tokens per engine call"
@@ -45,6 +45,13 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (repeat; '*': any)")
     parser.add_argument("--index", default=None, metavar="DIR", help="serve POST /search over this index")
     parser.add_argument("--shutdown-timeout", type=float, default=30.0, help="seconds in-flight requests get")
+    parser.add_argument("--header-timeout", type=float, default=10.0,
+                        help="seconds a connection gets to send a request's headers (408 past it)")  # fmt: skip
+    parser.add_argument("--body-timeout", type=float, default=60.0,
+                        help="seconds a request gets to send its body after its headers (408 past it)")  # fmt: skip
+    parser.add_argument("--keep-alive", type=float, default=5.0, help="seconds an idle connection is kept open")
+    parser.add_argument("--max-connections", type=int, default=512,
+                        help="open connections or requests in progress before new requests get 503")  # fmt: skip
     add_model_options(parser)
     parser.set_defaults(func=run)
 
@@ -53,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from minilm.checkpoint.known import DEFAULT_MODEL
     from minilm.server import ServerConfig, create_app  # checks the server extra and names its pip command
     from minilm.server.config import API_KEYS_ENV, read_api_keys
-    from minilm.server.search import open_index
+    from minilm.server.connections import uvicorn_settings
+    from minilm.server.index_access import open_index
 
     config = ServerConfig(
         host=args.host,
@@ -70,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         api_keys=read_api_keys(os.environ.get(API_KEYS_ENV), args.api_key_file),
         cors_origins=tuple(args.cors_origin),
         shutdown_timeout_s=args.shutdown_timeout,
+        header_timeout_s=args.header_timeout,
+        body_timeout_s=args.body_timeout,
+        keep_alive_s=args.keep_alive,
+        max_connections=args.max_connections,
     )
     if not config.api_keys and not config.is_loopback:
         log.warning(
@@ -83,12 +95,25 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn  # after minilm.server, whose import check names the missing extra
 
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        log_level="info" if args.verbose else "warning",
-        timeout_graceful_shutdown=int(config.shutdown_timeout_s),
-        access_log=args.verbose,
-    )
+    settings = uvicorn.Config(app, host=config.host, port=config.port, log_level="info" if args.verbose else "warning",
+                              access_log=args.verbose, **uvicorn_settings(config))  # fmt: skip
+    server = uvicorn.Server(settings)
+    if config.port != 0:
+        server.run()
+        return 0
+    sock = settings.bind_socket()  # port 0: the system picks a free one; say which
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    log.warning("--port 0: listening on http://%s:%d", host, sock.getsockname()[1])
+    server.run(sockets=[sock])
     return 0
+
+
+def _port(value: str) -> int:
+    """A TCP port for --port: 1..65535, or 0 for a free one (argparse reports the error)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is outside 1..65535 (0: a free port the system picks)")
+    return port

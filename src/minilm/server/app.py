@@ -1,12 +1,14 @@
 """The FastAPI app factory: routes, error handlers, middleware, and the model's lifecycle.
 
-Middleware, outermost first: request metrics -> CORS (when configured) -> API keys -> body size cap -> routes.
+Middleware, outermost first: request metrics -> CORS (when configured) -> API keys -> request body (size cap,
+read deadline, JSON only) -> routes.
 Every error is a JSON body (errors.py); a request the server cannot understand is a 4xx, never a 500.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -18,14 +20,14 @@ from starlette.responses import JSONResponse, Response
 
 from minilm.encoder import Encoder
 from minilm.errors import InputError
-from minilm.server import openai, search_api, tei
+from minilm.server import openai, search_route, tei
 from minilm.server.auth import AuthMiddleware
-from minilm.server.body_limit import BodyLimitMiddleware
 from minilm.server.config import ServerConfig
 from minilm.server.errors import ApiError, error_response
+from minilm.server.index_access import SearchIndex
 from minilm.server.metrics import RequestMetricsMiddleware
-from minilm.server.schemas import Health
-from minilm.server.search import SearchIndex
+from minilm.server.request_body import RequestBodyMiddleware
+from minilm.server.schemas import ROOT_TAGS, Health
 from minilm.server.service import ClientGoneError, Service
 
 log = logging.getLogger(__name__)
@@ -52,13 +54,13 @@ def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: Searc
     app.state.service = service
     app.include_router(openai.router)
     app.include_router(tei.router)
-    app.include_router(search_api.router)
+    app.include_router(search_route.router)
     _add_service_routes(app, service)
     _add_error_handlers(app)
 
     rejected = service.metrics.rejections
-    app.add_middleware(BodyLimitMiddleware, max_bytes=config.max_payload_bytes,
-                       on_reject=lambda: rejected.labels("payload_too_large").inc())  # fmt: skip
+    app.add_middleware(RequestBodyMiddleware, max_bytes=config.max_payload_bytes, read_timeout_s=config.body_timeout_s,
+                       on_reject=lambda why: rejected.labels(why).inc())  # fmt: skip
     app.add_middleware(AuthMiddleware, keys=config.api_keys, on_reject=lambda: rejected.labels("auth").inc())
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
@@ -69,7 +71,6 @@ def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: Searc
 
 
 def _add_service_routes(app: FastAPI, service: Service) -> None:
-    @app.get("/health", response_model=Health, tags=["service"])
     async def health() -> JSONResponse:
         """200 once the model is loaded and has computed a warm-up vector; 503 while loading or after a failure."""
         encoder = service.encoder
@@ -82,6 +83,13 @@ def _add_service_routes(app: FastAPI, service: Service) -> None:
             detail=service.detail,
         )
         return JSONResponse(body.model_dump(), status_code=200 if service.status == "ok" else 503)
+
+    # GET / and /ping are text-embeddings-inference's health routes (the Inference API's and SageMaker's); HEAD
+    # answers like GET without a body, for load balancers that probe with HEAD.
+    for path in ("/health", "/", "/ping"):
+        name = f"health{path.replace('/', '_')}"
+        app.add_api_route(path, health, methods=["GET"], response_model=Health, tags=["service"], name=name)
+        app.add_api_route(path, health, methods=["HEAD"], include_in_schema=False, name=f"{name}_head")
 
     @app.get("/metrics", tags=["service"], response_class=Response)
     async def metrics() -> Response:
@@ -106,7 +114,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 400 and "parsing the body" in message:
-            message = "the request body could not be read as UTF-8 JSON"
+            message = _unreadable_body(exc.__cause__)
         return error_response(request.url.path, exc.status_code, message, headers=exc.headers)
 
     @app.exception_handler(InputError)
@@ -123,17 +131,38 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(request.url.path, 500, f"internal error ({type(exc).__name__}); see the server log")
 
 
+def _unreadable_body(cause: BaseException | None) -> str:
+    """Why a JSON body could not be parsed, from the exception behind FastAPI's generic 400."""
+    if isinstance(cause, RecursionError):
+        return ("the request body nests arrays or objects deeper than the JSON parser allows (about "
+                f"{sys.getrecursionlimit()} levels); flatten it")  # fmt: skip
+    if isinstance(cause, UnicodeDecodeError):
+        return (f"the request body is not UTF-8 (byte 0x{cause.object[cause.start]:02x} at position {cause.start}); "
+                "send JSON encoded as UTF-8")  # fmt: skip
+    return f"the request body could not be read as JSON ({type(cause).__name__ if cause else 'unknown cause'})"
+
+
 def _describe(errors: object) -> str:
     """Pydantic's errors as one line: 'body.input: Input should be a valid string; ...' (first five)."""
     parts = []
     for e in list(errors)[:5]:  # type: ignore[call-overload]
-        where = ".".join(str(p) for p in e.get("loc", ()))
-        parts.append(f"{where}: {str(e.get('msg')).removeprefix('Value error, ')}")
+        where = ".".join(_loc(e))
+        if e.get("type") == "extra_forbidden":
+            parts.append(f"{where}: unknown field; this route does not take it (check its spelling)")
+        else:
+            parts.append(f"{where}: {str(e.get('msg')).removeprefix('Value error, ')}")
     return "; ".join(parts) or "the request body does not match the schema"
+
+
+def _loc(error: dict[str, object]) -> list[str]:
+    """An error's location without POST /'s tag (which of embed / similarity the body was read as)."""
+    loc = [str(p) for p in error.get("loc", ())]  # type: ignore[attr-defined]
+    if len(loc) > 1 and loc[0] == "body" and loc[1] in ROOT_TAGS:
+        del loc[1]
+    return loc
 
 
 def _first_param(errors: object) -> str | None:
     for e in list(errors)[:1]:  # type: ignore[call-overload]
-        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
-        return ".".join(loc) or None
+        return ".".join(p for p in _loc(e) if p != "body") or None
     return None

@@ -2,7 +2,8 @@
 
 Keys come from $MINILM_API_KEYS (comma-separated) or a key file (see config.read_api_keys). With no key the
 server is open, which is the default on loopback; `minilm serve` warns when it binds a public interface open.
-/health, /metrics and the API docs stay open so that probes and scrapers need no key.
+GET (and HEAD) of /health, / and /ping (the health probes), /metrics and the API docs stay open so that probes
+and scrapers need no key; POST / (text-embeddings-inference's embed route) needs one like every other route.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from minilm.server.errors import error_response
 
-OPEN_PATHS = frozenset({"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset(
+    {"/health", "/", "/ping", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
+OPEN_METHODS = frozenset({"GET", "HEAD"})
 
 
 class AuthMiddleware:
@@ -40,7 +44,7 @@ class AuthMiddleware:
         if (
             scope["type"] != "http"
             or not self.keys
-            or scope["path"] in OPEN_PATHS
+            or (scope["path"] in OPEN_PATHS and scope["method"] in OPEN_METHODS)
             or scope["method"] == "OPTIONS"  # CORS preflight carries no credentials
             or self._allowed(scope)
         ):

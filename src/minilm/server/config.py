@@ -31,10 +31,14 @@ class ServerConfig:
     api_keys: frozenset[str] = field(default_factory=frozenset)  # empty: no authentication
     cors_origins: tuple[str, ...] = ()  # allowed origins ("*" for any); empty: CORS off
     shutdown_timeout_s: float = 30.0  # how long in-flight requests may take to finish on shutdown
+    header_timeout_s: float = 10.0  # from connecting (or the last response) to a complete request head; past: 408
+    body_timeout_s: float = 60.0  # from the request head to the end of its body; past this, 408
+    keep_alive_s: float = 5.0  # an idle keep-alive connection is closed after this
+    max_connections: int = 512  # open connections (or requests in progress); past this, new requests get 503
 
     def __post_init__(self) -> None:
         for name in ("max_batch_tokens", "max_batch_size", "window_batches", "workers", "max_queue", "max_inputs",
-                     "max_payload_bytes"):  # fmt: skip
+                     "max_payload_bytes", "max_connections"):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive int, got {value!r}")
@@ -45,6 +49,12 @@ class ServerConfig:
             )
         if self.batch_wait_ms < 0:
             raise InputError(f"batch_wait_ms must be >= 0, got {self.batch_wait_ms}")
+        for name in ("header_timeout_s", "body_timeout_s", "keep_alive_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+                raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise InputError(f"port must be an int in 1..65535 (0: a free port the system picks), got {self.port!r}")
 
     @property
     def is_loopback(self) -> bool:

@@ -14,10 +14,10 @@ from minilm.errors import MinilmError
 
 # HTTP status -> the error type word of each dialect
 _OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-                 413: "invalid_request_error", 422: "invalid_request_error", 429: "rate_limit_error",
-                 503: "server_unavailable"}  # fmt: skip
-_TEI_TYPES = {400: "Validation", 401: "Unauthorized", 404: "NotFound", 413: "Validation", 422: "Validation",
-              429: "Overloaded", 503: "Unhealthy"}  # fmt: skip
+                 408: "timeout_error", 413: "invalid_request_error", 415: "invalid_request_error",
+                 422: "invalid_request_error", 429: "rate_limit_error", 503: "server_unavailable"}  # fmt: skip
+_TEI_TYPES = {400: "Validation", 401: "Unauthorized", 404: "NotFound", 408: "Validation", 413: "Validation",
+              415: "Validation", 422: "Validation", 429: "Overloaded", 503: "Unhealthy"}  # fmt: skip
 
 
 class ApiError(MinilmError):

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from minilm.server.errors import ApiError
 from minilm.server.responses import FastJSON, vector_b64
-from minilm.server.schemas import EmbeddingRequest, EmbeddingResponse, ModelCard, ModelList
+from minilm.server.schemas import EmbeddingRequest, EmbeddingResponse, ModelCard, ModelList, check_dimensions
 from minilm.server.service import ServiceDep
 
 router = APIRouter(prefix="/v1", tags=["OpenAI"])
@@ -17,12 +17,16 @@ router = APIRouter(prefix="/v1", tags=["OpenAI"])
 async def embeddings(body: EmbeddingRequest, request: Request, service: ServiceDep) -> Response:
     """Embed text(s) or token-id arrays. Texts over 256 tokens are truncated, like the reference model.
 
+    A token-id array must be a whole sequence of this model's WordPiece ids, [CLS] ... [SEP] (POST /tokenize gives
+    them): ids of another tokenizer (tiktoken's, which LangChain's OpenAIEmbeddings sends unless created with
+    check_embedding_ctx_length=False) are refused rather than embedded as nonsense.
+
     usage counts the tokens the model saw ([CLS] and [SEP] included) with the model's own tokenizer.
     """
     encoder = service.ready_encoder()
-    if body.dimensions is not None and body.dimensions != encoder.dimension:
-        raise ApiError(400, f"dimensions is {body.dimensions}, but this model only gives {encoder.dimension}",
-                       param="dimensions")  # fmt: skip
+    problem = check_dimensions(body.dimensions, encoder.dimension)
+    if problem is not None:
+        raise ApiError(400, problem, param="dimensions")
     raw = body.input
     if isinstance(raw, list) and raw and isinstance(raw[0], int):
         units = service.units_from_ids([raw])

@@ -1,15 +1,64 @@
 """Request and response bodies (pydantic): they validate input types and document the OpenAPI schema.
 
-Types are strict: a number is never taken as a text, nor a text as a number.
+Types are strict: a number is never taken as a text, nor a text as a number. Request bodies forbid unknown
+fields (422 naming the field): a misspelt `filter` or an option this server does not implement would otherwise be
+ignored and the answer silently different from what was asked. Fields that the usual clients send (openai,
+LangChain, LlamaIndex, huggingface_hub) are declared, and an option value that is not implemented is refused.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+    field_validator,
+)
 
 Texts = StrictStr | list[StrictStr]
+
+
+class StrictRequest(BaseModel):
+    """A request body: unknown fields are a 422 naming them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def check_truncation_direction(value: object) -> object:
+    """TEI's truncation_direction: only "right" (keep the start of a text) is implemented."""
+    if value in ("right", "Right"):
+        return value
+    raise ValueError(f"truncation_direction {value!r} is not supported: this server keeps the start of a long text "
+                     "(\"right\"); cut the text yourself to keep its end")  # fmt: skip
+
+
+def check_prompt_name(value: object) -> object:
+    """TEI's prompt_name: this server applies no prompts, so only null is accepted."""
+    if value is None:
+        return value
+    raise ValueError(f"prompt_name {value!r} is not supported: this server applies no prompts; prepend the prompt "
+                     "text to each input yourself")  # fmt: skip
+
+
+def check_dimensions(dimensions: int | None, model_dimension: int) -> str | None:
+    """Why `dimensions` cannot be served (None when it can): the model's vectors are not truncatable.
+
+    all-MiniLM-L6-v2 was not trained for shorter prefixes (no Matryoshka loss), so a cut vector would be a worse
+    embedding returned without a word; only the model's own dimension is accepted.
+    """
+    if dimensions is None or dimensions == model_dimension:
+        return None
+    return (f"dimensions is {dimensions}, but this model only gives {model_dimension}: its vectors are not "
+            "trained to be shortened; omit dimensions or send the model's dimension")  # fmt: skip
 
 
 def _kind(item: object) -> str:
@@ -40,22 +89,20 @@ def check_texts(value: object, field: str, ids_allowed: bool = False) -> object:
 
 
 # -- OpenAI ------------------------------------------------------------------------------------------------
-class EmbeddingRequest(BaseModel):
-    """POST /v1/embeddings. `input`: a text, a list of texts, or token ids of this model's vocabulary."""
+class EmbeddingRequest(StrictRequest):
+    """POST /v1/embeddings. `input`: a text, a list of texts, or whole token-id sequences of this model."""
 
     input: StrictStr | list[StrictStr] | list[StrictInt] | list[list[StrictInt]] = Field(
-        description="text(s) to embed, or token-id arrays of this model's vocabulary ([CLS]/[SEP] added "
-        "unless an array already starts with [CLS] and ends with [SEP])"
+        description="text(s) to embed, or token-id arrays of this model's own WordPiece vocabulary, each a whole "
+        "sequence from [CLS] (101) to [SEP] (102) as POST /tokenize gives them; any other array is a 400 "
+        "(tiktoken ids, as LangChain's OpenAIEmbeddings sends by default, would embed as nonsense)"
     )
     model: StrictStr = Field(description="any name: the server's one model answers")
     encoding_format: Literal["float", "base64"] = Field("float", description="base64: little-endian float32")
     dimensions: StrictInt | None = Field(None, description="must be the model's dimension (384) when given")
     user: StrictStr | None = Field(None, description="ignored")
 
-    @field_validator("input", mode="before")
-    @classmethod
-    def _input_items(cls, value: object) -> object:
-        return check_texts(value, "input", ids_allowed=True)
+    _input = field_validator("input", mode="before")(lambda value: check_texts(value, "input", ids_allowed=True))
 
 
 class EmbeddingData(BaseModel):
@@ -89,31 +136,30 @@ class ModelList(BaseModel):
 
 
 # -- text-embeddings-inference -----------------------------------------------------------------------------
-class EmbedRequest(BaseModel):
-    """POST /embed (TEI's shape)."""
-
-    model_config = ConfigDict(extra="ignore")
+class EmbedRequest(StrictRequest):
+    """POST /embed (TEI's shape; also POST / and /invocations)."""
 
     inputs: Texts
     normalize: StrictBool = True
-    truncate: StrictBool = Field(True, description="false: a text over the model's limit is a 413 naming it")
+    truncate: StrictBool | None = Field(True, description="false: a text over the model's limit is a 413 naming it")
+    truncation_direction: Literal["right", "Right"] = Field("right", description="only right is implemented")
+    prompt_name: StrictStr | None = Field(None, description="not implemented: only null")
+    dimensions: StrictInt | None = Field(None, description="must be the model's dimension (384) when given")
 
-    @field_validator("inputs", mode="before")
-    @classmethod
-    def _input_items(cls, value: object) -> object:
-        return check_texts(value, "inputs")
+    _inputs = field_validator("inputs", mode="before")(lambda value: check_texts(value, "inputs"))
+    _direction = field_validator("truncation_direction", mode="before")(check_truncation_direction)
+    _prompt = field_validator("prompt_name", mode="before")(check_prompt_name)
 
 
-class TokenizeRequest(BaseModel):
+class TokenizeRequest(StrictRequest):
     """POST /tokenize: the full tokenization (the model sees the first max_seq_length tokens)."""
 
     inputs: Texts
     add_special_tokens: StrictBool = True
+    prompt_name: StrictStr | None = Field(None, description="not implemented: only null")
 
-    @field_validator("inputs", mode="before")
-    @classmethod
-    def _input_items(cls, value: object) -> object:
-        return check_texts(value, "inputs")
+    _inputs = field_validator("inputs", mode="before")(lambda value: check_texts(value, "inputs"))
+    _prompt = field_validator("prompt_name", mode="before")(check_prompt_name)
 
 
 class TokenInfo(BaseModel):
@@ -124,25 +170,74 @@ class TokenInfo(BaseModel):
     stop: int | None
 
 
-class SimilarityInputs(BaseModel):
+class SimilarityInputs(StrictRequest):
     source_sentence: StrictStr
     sentences: list[StrictStr] = Field(min_length=1)
 
 
-class SimilarityRequest(BaseModel):
+class SimilarityParameters(StrictRequest):
+    """TEI's similarity parameters (huggingface_hub sends them, often empty)."""
+
+    truncate: StrictBool | None = Field(None, description="false: a text over the model's limit is a 413")
+    truncation_direction: Literal["right", "Right"] = Field("right", description="only right is implemented")
+    prompt_name: StrictStr | None = Field(None, description="not implemented: only null")
+
+    _direction = field_validator("truncation_direction", mode="before")(check_truncation_direction)
+    _prompt = field_validator("prompt_name", mode="before")(check_prompt_name)
+
+
+class SimilarityRequest(StrictRequest):
     """POST /similarity: a query against texts (TEI's `inputs`) or a list of [a, b] `pairs`; one of the two."""
 
     inputs: SimilarityInputs | None = None
     pairs: list[tuple[StrictStr, StrictStr]] | None = Field(None, min_length=1)
+    parameters: SimilarityParameters | None = None
+
+
+def _root_kind(body: object) -> str:
+    """POST /: a similarity request when `inputs` is an object ({source_sentence, sentences}) or `pairs` is given."""
+    if isinstance(body, SimilarityRequest | EmbedRequest):
+        return "similarity" if isinstance(body, SimilarityRequest) else "embed"
+    if isinstance(body, dict) and (isinstance(body.get("inputs"), dict) or "pairs" in body):
+        return "similarity"
+    return "embed"
+
+
+ROOT_TAGS = frozenset({"embed", "similarity"})
+# POST / and /invocations: TEI's default route (embed), or similarity when the body has that shape
+RootRequest = Annotated[
+    Annotated[EmbedRequest, Tag("embed")] | Annotated[SimilarityRequest, Tag("similarity")], Discriminator(_root_kind)
+]
 
 
 # -- search ------------------------------------------------------------------------------------------------
-class SearchRequest(BaseModel):
+FilterValue = StrictStr | StrictInt | StrictFloat | StrictBool
+
+
+def check_filter(value: object) -> object:
+    """Filter values are compared for equality with metadata: scalars only, named when not."""
+    if not isinstance(value, dict):
+        return value  # the declared type says why
+    for key, item in value.items():
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"filter.{key} is {item}; filter values must be finite")
+        if not isinstance(item, str | int | float | bool):
+            seen = "null" if item is None else type(item).__name__
+            raise ValueError(f"filter.{key} is {seen}: a filter keeps documents whose metadata {key} equals a "
+                             "str, int, float or bool value; other comparisons are not implemented")  # fmt: skip
+    return value
+
+
+class SearchRequest(StrictRequest):
     """POST /search: the k nearest entries of the server's index to a text or a vector."""
 
-    query: StrictStr | list[StrictFloat | StrictInt]
+    query: StrictStr | list[StrictFloat | StrictInt] = Field(
+        description="a text (embedded by the server) or a vector of the model's dimension (normalized here)"
+    )
     k: StrictInt = Field(10, ge=1, le=1000)
-    filter: dict[str, Any] | None = None
+    filter: dict[str, FilterValue] | None = Field(None, description="metadata field -> value, all must be equal")
+
+    _filter = field_validator("filter", mode="before")(check_filter)
 
 
 class SearchHit(BaseModel):

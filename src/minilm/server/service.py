@@ -24,8 +24,8 @@ from minilm.inputs import as_texts
 from minilm.server.batcher import Batcher, BatcherClosedError, QueueFullError
 from minilm.server.config import ServerConfig
 from minilm.server.errors import ApiError
+from minilm.server.index_access import SearchIndex
 from minilm.server.metrics import Metrics
-from minilm.server.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +128,29 @@ class Service:
         return [encoder.tokenizer.truncate(t.ids) for t in tokens]
 
     def units_from_ids(self, arrays: Sequence[Sequence[int]], what: str = "input") -> list[list[int]]:
-        """Token-id arrays of this model's vocabulary, wrapped in [CLS]/[SEP] unless already, cut to the limit."""
+        """Whole token-id sequences of this model, [CLS] ... [SEP], each cut to the model's limit.
+
+        Nothing is added: ids of another tokenizer (tiktoken's, which LangChain's OpenAIEmbeddings sends by
+        default) mostly fall inside this vocabulary and would embed as nonsense, so an array that is not framed
+        by this tokenizer's [CLS] and [SEP] is refused with a message saying how to send text instead.
+        """
         encoder = self.ready_encoder()
         self.check_count(len(arrays), what)
         tok, vocab = encoder.tokenizer, encoder.config.bert.vocab_size
         units = []
         for i, ids in enumerate(arrays):
+            if len(ids) < 2 or ids[0] != tok.cls_id or ids[-1] != tok.sep_id:
+                raise ApiError(
+                    400, f"{what} {i} is a token-id array that does not start with [CLS]={tok.cls_id} and end with "
+                    f"[SEP]={tok.sep_id}: token ids must be this model's own WordPiece ids of a whole sequence (POST "
+                    "/tokenize gives them), or send the text itself. LangChain's OpenAIEmbeddings sends tiktoken "
+                    "ids unless created with check_embedding_ctx_length=False", param=what, code="foreign_token_ids",
+                )  # fmt: skip
             bad = next((t for t in ids if not 0 <= t < vocab), None)
             if bad is not None:
                 raise ApiError(400, f"{what} {i} holds token id {bad}, outside this model's vocabulary "
                                     f"[0, {vocab})", param=what)  # fmt: skip
-            wrapped = list(ids) if len(ids) >= 2 and ids[0] == tok.cls_id and ids[-1] == tok.sep_id else [
-                tok.cls_id, *ids, tok.sep_id]  # fmt: skip
-            units.append(tok.truncate(wrapped))
+            units.append(tok.truncate(list(ids)))
         return units
 
     async def embed(self, units: list[list[int]], request: Request, route: str, normalize: bool = True) -> Embedded:

@@ -8,12 +8,31 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minilm.server.errors import ApiError
+from minilm.server.index_access import hit_to_dict
 from minilm.server.responses import FastJSON
 from minilm.server.schemas import SearchRequest, SearchResponse
-from minilm.server.search import hit_to_dict
 from minilm.server.service import ServiceDep
 
 router = APIRouter(tags=["search"])
+
+
+def unit_query(values: list[float | int], dimension: int) -> np.ndarray:
+    """A query vector scaled to unit length (D,) float32; the scaling is done in float64.
+
+    The index scores by inner product with unit vectors, so the query's length only scales every score; but in
+    float32 a vector of norm 1e20 overflows when squared and one of norm 1e-20 underflows, which ranks by garbage.
+    A zero or non-finite vector has no direction and is refused.
+    """
+    query = np.asarray(values, dtype=np.float64)  # (D,)
+    if query.shape != (dimension,):
+        raise ApiError(400, f"query vector has {query.size} values, expected {dimension}", param="query")
+    if not np.isfinite(query).all():
+        raise ApiError(400, "query vector holds a non-finite value (inf or nan after parsing)", param="query")
+    peak = np.abs(query).max()
+    if peak == 0:
+        raise ApiError(400, "query vector is all zeros: it has no direction to search along", param="query")
+    scaled = query / peak  # max |x| = 1: the norm below cannot overflow or underflow
+    return (scaled / np.linalg.norm(scaled)).astype(np.float32)
 
 
 @router.post("/search", response_model=SearchResponse)
@@ -26,9 +45,6 @@ async def search(body: SearchRequest, request: Request, service: ServiceDep) -> 
         done = await service.embed(await service.units_from_texts([body.query], what="query"), request, "/search")
         query = done.vectors[0]
     else:
-        query = np.asarray(body.query, dtype=np.float32)
-        if query.shape != (encoder.dimension,) or not np.isfinite(query).all():
-            raise ApiError(400, f"query vector has {query.size} values, expected {encoder.dimension} finite "
-                                "floats", param="query")  # fmt: skip
+        query = unit_query(body.query, encoder.dimension)
     hits = await run_in_threadpool(service.index.search, query, body.k, body.filter)
     return FastJSON({"hits": [hit_to_dict(h) for h in hits]})
