@@ -4,7 +4,7 @@
     index.add(["first text", "second text"], ids=["a", "b"], metadata=[{"lang": "en"}, {"lang": "fr"}])
     index.search("a query", k=5, where={"lang": "en"})      # [Hit(doc_id, score, start, end, text, metadata)]
 
-Files: index.sqlite (the truth: documents, chunks, float32 vectors; store.py), vectors.npz (the faiss
+Files: index.sqlite (the truth: documents, chunks, float32 vectors; documents_db.py), vectors.npz (the faiss
 structure derived from it, repaired from it on open; vectors.py) and write.lock (lock.py).
 """
 
@@ -21,9 +21,9 @@ import numpy as np
 
 from minilm.encoder import DEFAULT_OVERLAP, Encoder
 from minilm.errors import IndexMismatchError, IndexStoreError, InputError
-from minilm.index.cache import Embedded, EmbeddingCache, embed_documents, text_hash
+from minilm.index.documents_db import SCHEMA_VERSION, DocumentsDB
+from minilm.index.embedding_cache import EmbeddedWindows, EmbeddingCache, embed_documents, text_hash
 from minilm.index.lock import WriterLock
-from minilm.index.store import SCHEMA_VERSION, Store
 from minilm.index.vectors import STORAGES, VectorIndex
 from minilm.io.readers import Record
 from minilm.pooling import l2_normalize
@@ -60,7 +60,7 @@ class AddResult:
 class Index:
     """A directory holding documents, their window vectors and a search structure. See the module docstring."""
 
-    def __init__(self, path: Path, store: Store, settings: dict[str, Any], model: Encoder | None,
+    def __init__(self, path: Path, store: DocumentsDB, settings: dict[str, Any], model: Encoder | None,
                  writable: bool, lock: WriterLock | None, cache: EmbeddingCache | None,
                  search: str | None):  # fmt: skip
         self.path, self.store, self.settings = path, store, settings
@@ -101,7 +101,7 @@ class Index:
             "sha256": model.sha256, "dimension": model.dimension, "storage": storage, "search": search,
             "chunk": chunk, "overlap": overlap, "hnsw_threshold": hnsw_threshold,
         }  # fmt: skip
-        store = Store(root / DB, model.dimension)
+        store = DocumentsDB(root / DB, model.dimension)
         store.create(settings)
         return cls(root, store, settings, model, True, lock, _open_cache(cache), None)
 
@@ -122,7 +122,7 @@ class Index:
             lock = WriterLock(root / LOCK)
             lock.acquire()
         try:
-            store = Store(root / DB)
+            store = DocumentsDB(root / DB)
             settings = store.settings()
             if settings.get("format") != SCHEMA_VERSION:
                 raise IndexMismatchError(f"{root} has index format {settings.get('format')}, expected {SCHEMA_VERSION}")
@@ -222,7 +222,9 @@ class Index:
             vectors = np.asarray(vectors, dtype=np.float32)
             if vectors.ndim != 2 or vectors.shape[1] != self.settings["dimension"]:
                 raise InputError(f"vectors must be (N, {self.settings['dimension']}), got {vectors.shape}")
-            embedded = [Embedded([(0, len(records[i].text), 1)], l2_normalize(vectors[i : i + 1])) for i in fresh]
+            embedded = [
+                EmbeddedWindows([(0, len(records[i].text), 1)], l2_normalize(vectors[i : i + 1])) for i in fresh
+            ]
         else:
             embedded = embed_documents(
                 self.model, [records[i].text for i in fresh], self.settings["chunk"], self.settings["overlap"],

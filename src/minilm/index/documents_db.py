@@ -47,8 +47,8 @@ class ChunkRow:
     tokens: int
 
 
-class Store:
-    """A connection to an index database. Readers and one writer may use the same file at once."""
+class DocumentsDB:
+    """An index's documents database. Readers and one writer may use the same file at once."""
 
     def __init__(self, path: Path, dimension: int | None = None):
         self.path = path
