@@ -95,7 +95,7 @@ def run_list(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
     with Index.open(args.path) as index:
-        counts = dict(index.store.db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+        counts = index.chunk_counts()
         for doc_id, text, meta in index.documents(limit=args.limit):
             row = {"id": doc_id, "chunks": counts.get(doc_id, 0), "text": text, "metadata": meta}
             print(json.dumps(row, ensure_ascii=False))

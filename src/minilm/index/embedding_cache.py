@@ -17,6 +17,7 @@ import numpy as np
 
 from minilm.checkpoint.cache import minilm_home
 from minilm.encoder import Encoder
+from minilm.index.documents_db import param_batches
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,7 @@ class EmbeddingCache:
 
     def get(self, model: str, keys: list[str], dimension: int) -> dict[str, EmbeddedWindows]:
         out: dict[str, EmbeddedWindows] = {}
-        for start in range(0, len(keys), 900):
-            part = keys[start : start + 900]
+        for part in param_batches(keys):
             marks = ",".join("?" * len(part))
             sql = f"SELECT key, spans, vectors FROM embeddings WHERE model = ? AND key IN ({marks})"
             for key, spans, blob in self.db.execute(sql, [model, *part]):
