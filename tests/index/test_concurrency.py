@@ -12,13 +12,13 @@ import pytest
 
 from minilm.index import Index
 
-THREADS, ROUNDS, DOCS = 16, 6, 600
+THREADS, ROUNDS, DOCS = 16, 4, 5000  # a filter bitmap of 5000 bits is freed to malloc, not pymalloc
 
 
 def _cases(rng: np.random.Generator, dimension: int) -> list[tuple[Any, int, dict[str, Any] | None]]:
     """(query, k, where): single vectors with and without filters, and batches of 20 (faiss's other path)."""
     cases: list[tuple[Any, int, dict[str, Any] | None]] = []
-    for n in range(48):
+    for n in range(24):
         where = [None, {"g": 0}, {"g": 1}, {"g": 2}][n % 4]
         cases.append((rng.standard_normal(dimension).astype(np.float32), 1 + n % 7, where))
     cases += [(rng.standard_normal((20, dimension)).astype(np.float32), 5, where) for where in (None, {"g": 1})]
@@ -45,10 +45,10 @@ def test_sixteen_threads_match_serial_search_across_deletions(tiny, tmp_path: Pa
             for round_ in range(ROUNDS):
                 for ix in (writer, reader):
                     # Concurrent first: the reader catches up with the writer's deletion inside this round.
-                    jobs = [pool.submit(ix.search, q, k, where) for q, k, where in cases * 3]
+                    jobs = [pool.submit(ix.search, q, k, where) for q, k, where in cases * 2]
                     concurrent = [_flat(job.result()) for job in jobs]
                     serial = [_flat(ix.search(q, k, where)) for q, k, where in cases]
-                    assert concurrent == serial * 3, f"{search} round {round_}: threads disagree with serial"
+                    assert concurrent == serial * 2, f"{search} round {round_}: threads disagree with serial"
                 gone = ids[round_ * 40 : round_ * 40 + 40]
                 assert writer.delete(gone) == 40
     finally:
