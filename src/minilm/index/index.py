@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -452,9 +453,14 @@ def _check_model(root: Path, settings: dict[str, Any], model: Encoder) -> None:
 
 
 def _open_cache(cache: bool | str | Path) -> EmbeddingCache | None:
+    """The shared embedding cache, or None (it only saves work: a cache that cannot be opened is skipped)."""
     if cache is False:
         return None
-    return EmbeddingCache(None if cache is True else Path(cache))
+    try:
+        return EmbeddingCache(None if cache is True else Path(cache))
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("embedding cache not used: %s", exc)
+        return None
 
 
 def _records(texts: Sequence[str] | Iterable[Record], ids: Sequence[str] | None,
