@@ -11,6 +11,7 @@ Chunk keys come from AUTOINCREMENT, so a key is never reused and keys grow with 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -59,10 +60,16 @@ class DocumentsDB:
         self._local = threading.local()
         self._guard = threading.Lock()  # the list of reader connections
         self._writing = threading.Lock()  # one write transaction at a time on `db`
+        self._immutable = False
         self.db = self._connect(first=True)
 
     def _connect(self, first: bool = False) -> sqlite3.Connection:
         try:
+            if self._immutable:
+                uri = self.path.absolute().as_uri() + "?immutable=1"
+                db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return db
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
             if first:
                 db.execute("PRAGMA page_size=8192")  # five 1.5 KB vectors a page, not two (new files only)
@@ -70,6 +77,11 @@ class DocumentsDB:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
         except sqlite3.OperationalError as exc:  # no such folder, no permission, read-only file system
+            if not self._immutable and self.path.is_file() and not os.access(self.path.parent, os.W_OK):
+                # Read-only media: WAL readers cannot make their shared-memory file, and nothing can change
+                # the database there, so it is read as an immutable file.
+                self._immutable = True
+                return self._connect()
             raise IndexStoreError(f"cannot open {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(f"{self.path} is not a readable SQLite database ({exc})") from None

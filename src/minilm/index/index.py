@@ -169,8 +169,15 @@ class Index:
     def __enter__(self) -> Index:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self.close()
+            return
+        self._vectors = None  # an error is in flight: leave the saved structure be (it is repaired on open)
+        try:
+            self.close()
+        except IndexStoreError as failed:  # the error in flight is the one to report
+            log.warning("%s", failed)
 
     @property
     def model(self) -> Encoder:
@@ -194,11 +201,13 @@ class Index:
         """Add documents (texts with ids and metadata, or Records); commits every `batch` documents.
 
         Without ids, a document's id is the first 16 hex digits of its text's sha256 (`document_id`), so
-        adding the same text again changes nothing and different texts never share an id. A document already
+        adding the same text again changes nothing (repeats count as unchanged) and different texts never share
+        an id. A document already
         stored under its id with the same text and metadata is left as is. One stored with another text or
         other metadata is replaced only with replace=True; otherwise IndexStoreError names it and nothing is
         written. `vectors` (N, D) skips embedding (one window per document)."""
-        records = _dedupe(_records(texts, ids, metadata))
+        checked = _records(texts, ids, metadata)
+        records = _dedupe(checked)
         batch = check_count(batch, "batch")
         if vectors is not None:
             vectors = unit_rows(vectors, self.settings["dimension"], "vectors")
@@ -208,11 +217,17 @@ class Index:
         with self._adding:
             if not replace:
                 self._refuse_replacing(records)
-            total = AddResult()
+            total = AddResult(unchanged=len(checked) - len(records))  # repeats within this add
             for start in range(0, len(records), batch):
                 part = records[start : start + batch]
                 part_vectors = None if vectors is None else vectors[start : start + batch]
-                total = _sum(total, self._add_batch(part, part_vectors))
+                try:
+                    total = _sum(total, self._add_batch(part, part_vectors))
+                except IndexStoreError as exc:
+                    if start == 0:
+                        raise
+                    raise type(exc)(f"{exc} (the {start} documents before it were committed; adding the same "
+                                    "input again skips them)") from None  # fmt: skip
         return total
 
     def update(self, texts: Sequence[str] | Iterable[Record], ids: Sequence[str] | None = None,
