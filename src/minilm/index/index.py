@@ -14,7 +14,7 @@ import errno
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -481,8 +481,8 @@ def _open_cache(cache: bool | str | Path) -> EmbeddingCache | None:
 def _records(texts: Sequence[str] | Iterable[Record], ids: Sequence[str] | None,
              metadata: Sequence[dict[str, Any]] | None) -> list[Record]:  # fmt: skip
     """Checked records: str texts, str ids (derived from the text where none is given), JSON metadata."""
-    if isinstance(texts, str):
-        raise InputError("texts must be a list of str; for one document pass [text]")
+    if isinstance(texts, str | bytes | Mapping) or not isinstance(texts, Iterable):
+        raise InputError(f"texts must be a list of str, got {type(texts).__name__}; for one document pass [text]")
     items: list[Any] = list(texts)
     if items and all(isinstance(t, Record) for t in items):
         if ids is not None or metadata is not None:
