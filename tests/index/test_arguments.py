@@ -127,3 +127,11 @@ def test_query_vectors_are_normalized_in_float64_and_degenerate_ones_refused(ind
             index.search(bad, k=1)
     with pytest.raises(InputError, match="vectors row 0 is all zeros"):
         index.add(["x"], vectors=np.zeros((1, tiny.dimension)))
+
+
+def test_a_closed_index_says_so(index) -> None:  # type: ignore[no-untyped-def]
+    index.add(["the cat sat"], ids=["a"])
+    index.close()
+    for call in (lambda: index.search("cat"), lambda: index.get("a"), lambda: index.ids(), lambda: len(index)):
+        with pytest.raises(IndexStoreError, match="is closed; open the index again"):
+            call()

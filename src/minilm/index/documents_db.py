@@ -61,6 +61,7 @@ class DocumentsDB:
         self._guard = threading.Lock()  # the list of reader connections
         self._writing = threading.Lock()  # one write transaction at a time on `db`
         self._immutable = False
+        self._closed = False
         self.db = self._connect(first=True)
 
     def _connect(self, first: bool = False) -> sqlite3.Connection:
@@ -90,6 +91,8 @@ class DocumentsDB:
     def reader(self) -> sqlite3.Connection:
         """This thread's read connection (opened on first use, closed by close())."""
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if self._closed:
+            raise IndexStoreError(f"{self.path} is closed; open the index again to use it")
         if db is None:
             db = self._connect()
             db.execute("PRAGMA query_only=ON")
@@ -99,6 +102,7 @@ class DocumentsDB:
         return db
 
     def close(self) -> None:
+        self._closed = True
         with self._guard:
             for db in self._readers:
                 db.close()

@@ -69,6 +69,8 @@ class Index:
         # Searches share the structure (reading); catching up and changing it is exclusive (writing).
         self._structure = ReadWriteLock()
         self._adding = threading.Lock()  # one add/delete at a time from this object
+        self._loading = threading.Lock()
+        self._closed = False
 
     # -- opening -------------------------------------------------------------------------------------------
     @classmethod
@@ -151,7 +153,11 @@ class Index:
 
     def close(self) -> None:
         """Save the search structure (writers) and release the lock. The documents are safe in index.sqlite
-        even when saving the structure fails (IndexStoreError): it is rebuilt from them on the next open."""
+        even when saving the structure fails (IndexStoreError): it is rebuilt from them on the next open.
+        Closing twice does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             current = self._vectors is not None and self._generation == self.store.generation()
             if self.writable and current and self._vectors is not None and self._search_override is None:
@@ -159,7 +165,8 @@ class Index:
             if self.writable:
                 self.store.checkpoint()
         finally:
-            self.store.close()
+            with self._structure.writing():  # searches in flight end first
+                self.store.close()
             if self._cache is not None:
                 self._cache.close()
             if self._lock is not None:
@@ -182,16 +189,17 @@ class Index:
     @property
     def model(self) -> Encoder:
         """The encoder of this index (loaded from the recorded model on first use, and checked)."""
-        if self._model is None:
-            from minilm.errors import ModelNotFoundError
-            from minilm.loading import load
+        with self._loading:  # threads searching a fresh reader load the model once
+            if self._model is None:
+                from minilm.errors import ModelNotFoundError
+                from minilm.loading import load
 
-            try:
-                model = load(self.settings["model"])
-            except ModelNotFoundError:  # a model loaded from a folder is recorded by that folder's path
-                model = load(self.settings["model_path"])
-            _check_model(self.path, self.settings, model)
-            self._model = model
+                try:
+                    model = load(self.settings["model"])
+                except ModelNotFoundError:  # a model loaded from a folder is recorded by that folder's path
+                    model = load(self.settings["model_path"])
+                _check_model(self.path, self.settings, model)
+                self._model = model
         return self._model
 
     # -- writing -------------------------------------------------------------------------------------------
