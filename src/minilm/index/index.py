@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from minilm.index.arguments import check_count, check_ids, check_metadata, check
 from minilm.index.documents_db import SCHEMA_VERSION, DocumentsDB
 from minilm.index.embedding_cache import EmbeddedWindows, EmbeddingCache, embed_documents, text_hash
 from minilm.index.lock import WriterLock
-from minilm.index.ranking import search_one
+from minilm.index.ranking import Hit, search_one
 from minilm.index.rwlock import ReadWriteLock
 from minilm.index.vectors import STORAGES, VectorIndex
 from minilm.io.readers import Record
@@ -36,6 +36,7 @@ from minilm.pooling import l2_normalize
 
 log = logging.getLogger(__name__)
 DB, VECTORS, LOCK = "index.sqlite", "vectors.npz", "write.lock"
+SearchKind = Literal["auto", "exact", "hnsw"]
 ID_DIGITS = 16  # hex digits of a text's sha256 that make the id of a document added without one
 HNSW_THRESHOLD = 100_000  # live chunks from which search="auto" uses HNSW instead of exact search
 BATCH = 256  # documents embedded and committed per transaction
@@ -364,8 +365,17 @@ class Index:
         return vi
 
     # -- reading -------------------------------------------------------------------------------------------
+    @overload
+    def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None, search: SearchKind | None = None,
+               ef: int | None = None) -> list[Hit]: ...  # fmt: skip
+    @overload
+    def search(self, query: list[str] | tuple[str, ...], k: int = 10, where: dict[str, Any] | None = None,
+               search: SearchKind | None = None, ef: int | None = None) -> list[list[Hit]]: ...  # fmt: skip
+    @overload
+    def search(self, query: np.ndarray, k: int = 10, where: dict[str, Any] | None = None,
+               search: SearchKind | None = None, ef: int | None = None) -> list[Hit] | list[list[Hit]]: ...  # fmt: skip
     def search(self, query: str | Sequence[str] | np.ndarray, k: int = 10, where: dict[str, Any] | None = None,
-               search: str | None = None, ef: int | None = None) -> Any:  # fmt: skip
+               search: SearchKind | None = None, ef: int | None = None) -> list[Hit] | list[list[Hit]]:  # fmt: skip
         """Top-k documents for a text, a list of texts, or vectors (D,) / (Q, D): a list of Hit (per query for
         several), best first, each with its best window. where={"field": value} keeps documents whose metadata
         has those values. search="exact" scans every vector for this call even on an HNSW index; "hnsw" needs
