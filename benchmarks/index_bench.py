@@ -66,12 +66,14 @@ def bench_size(n: int, queries: np.ndarray, root: Path, hnsw: bool, rng: np.rand
         copy = root / f"n{n}-{storage}"
         shutil.copytree(base, copy)
         (copy / "vectors.npz").unlink()
-        db = sqlite3.connect(copy / "index.sqlite")
-        db.execute("UPDATE meta SET value = ? WHERE key = 'storage'", (f'"{storage}"',))
-        db.commit()
-        db.close()
         for kind in ("exact", "hnsw") if hnsw else ("exact",):
-            ix = Index.open(copy, writable=True, search=kind, cache=False)
+            # Recorded as the index's own settings, so that close() saves the structure it built.
+            db = sqlite3.connect(copy / "index.sqlite")
+            db.execute("UPDATE meta SET value = ? WHERE key = 'storage'", (f'"{storage}"',))
+            db.execute("UPDATE meta SET value = ? WHERE key = 'search'", (f'"{kind}"',))
+            db.commit()
+            db.close()
+            ix = Index.open(copy, writable=True, cache=False)
             t = time.perf_counter()
             ix.refresh()  # builds the search structure from the stored vectors
             build_s = time.perf_counter() - t

@@ -31,7 +31,7 @@ def test_encode_arguments_to_jsonl_on_stdout(tiny_dir: Path, tiny, capsys) -> No
 
 
 def test_encode_stdin_lines_to_npy(tiny_dir: Path, tiny, tmp_path: Path, capsys, monkeypatch) -> None:
-    target = tmp_path / "out" / "v.npy"
+    target = tmp_path / "v.npy"
     code, out, err = run(["encode", "-m", str(tiny_dir), "-e", "numpy", "-o", str(target)], capsys,
                          stdin="the cat\nhello world\n", monkeypatch=monkeypatch)  # fmt: skip
     assert code == 0 and out == ""
@@ -104,3 +104,17 @@ def test_missing_model_folder(tmp_path: Path, capsys) -> None:
 def test_download_reports_a_model_already_present(tiny_dir: Path, capsys) -> None:
     code, out, _ = run(["download", str(tiny_dir)], capsys)
     assert code == 0 and out == f"{tiny_dir}\n"
+
+
+def test_encode_refuses_a_data_file_as_model_and_a_missing_output_folder(tiny_dir: Path, tmp_path: Path,
+                                                                         capsys) -> None:  # fmt: skip
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"text": "x"}\n')
+    code, _, err = run(["encode", "-m", str(docs), "-i", str(docs)], capsys)
+    assert (code, err) == (1, f"minilm encode: error: -m {docs} looks like a data file, not a model folder or hub "
+                              f"name; did you mean -i {docs}?\n")  # fmt: skip
+    target = tmp_path / "nope" / "dir" / "out.npy"
+    code, _, err = run(["encode", "-m", str(tiny_dir), "-e", "numpy", "-o", str(target), "x"], capsys)
+    assert (code, err) == (1, f"minilm encode: error: -o {target}: the folder {target.parent} does not exist; "
+                              "create it first\n")  # fmt: skip
+    assert not (tmp_path / "nope").exists()

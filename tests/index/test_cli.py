@@ -84,3 +84,73 @@ def test_cluster_and_paraphrases_from_a_file(tiny_dir: Path, tmp_path: Path,
     code, out, _ = run(capsys, "mine-paraphrases", "-i", str(lines), "-m", str(tiny_dir), "--top", "1")
     assert code == 0
     assert json.loads(out) == {"id_a": "0", "id_b": "3", "similarity": 1.0, "text_a": TEXTS[0], "text_b": TEXTS[3]}
+
+
+def _jsonl(path: Path, rows: list[dict[str, object]]) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def _listed(capsys: pytest.CaptureFixture[str], ix: Path) -> dict[str, str]:
+    code, out, _ = run(capsys, "index", "list", str(ix))
+    assert code == 0
+    return {row["id"]: row["text"] for row in map(json.loads, out.splitlines())}
+
+
+def test_files_without_ids_never_replace_each_other(tiny_dir: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from minilm.index.index import document_id
+
+    ix = tmp_path / "ix"
+    run(capsys, "index", "create", str(ix), "-m", str(tiny_dir))
+    first = _jsonl(tmp_path / "a.jsonl", [{"text": "the cat sat"}, {"text": "a happy dog"}])
+    second = _jsonl(tmp_path / "b.jsonl", [{"text": "hello world"}])
+    nulls = _jsonl(tmp_path / "c.jsonl", [{"id": None, "text": "today is sunny"}, {"id": "1", "text": "a mat"},
+                                          {"id": "", "text": "the cat sat"}])  # fmt: skip
+    note = "documents had no id: each got the first 16 hex digits of its text's sha256 (see `minilm index list`)\n"
+    assert run(capsys, "index", "add", str(ix), "-i", first)[2] == (
+        f"2 {note}added 2, replaced 0, unchanged 0 documents (2 chunks embedded)\n")  # fmt: skip
+    assert run(capsys, "index", "add", str(ix), "-i", second)[2] == (
+        f"1 {note}added 1, replaced 0, unchanged 0 documents (1 chunks embedded)\n")  # fmt: skip
+    assert run(capsys, "index", "add", str(ix), "-i", nulls)[2] == (
+        f"2 {note}added 2, replaced 0, unchanged 1 documents (2 chunks embedded)\n")  # fmt: skip
+    lines = tmp_path / "lines.txt"
+    lines.write_text("a happy dog\nthe end\n")
+    err = run(capsys, "index", "add", str(ix), "-i", str(lines))[2]
+    assert err.endswith("added 1, replaced 0, unchanged 1 documents (1 chunks embedded)\n")
+    assert run(capsys, "index", "add", str(ix), "one more")[0] == 0
+    texts = ["the cat sat", "a happy dog", "hello world", "today is sunny", "the end", "one more"]
+    assert _listed(capsys, ix) == {"1": "a mat", **{document_id(t): t for t in texts}}
+
+
+def test_add_replaces_a_named_document_only_with_replace(built: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    changed = _jsonl(tmp_path / "new.jsonl", [{"id": "d9", "text": "new"}, {"id": "d1", "text": "other text"}])
+    code, _, err = run(capsys, "index", "add", str(built), "-i", changed)
+    assert (code, err) == (1, "minilm index: error: 1 of these documents are stored under the same id with another "
+                              "text or other metadata (first: 'd1'); nothing was added. Pass replace=True (CLI: "
+                              "--replace) to replace them, or give new ids\n")  # fmt: skip
+    assert "d9" not in _listed(capsys, built)
+    code, _, err = run(capsys, "index", "add", str(built), "-i", changed, "--replace")
+    assert (code, err) == (0, "added 1, replaced 1, unchanged 0 documents (2 chunks embedded)\n")
+    assert _listed(capsys, built)["d1"] == "other text"
+    code, _, err = run(
+        capsys, "index", "add", str(built), "-i", _jsonl(tmp_path / "x.jsonl", [{"id": [1], "text": "t"}])
+    )
+    assert (code, err) == (1, "minilm index: error: record 0: id is list [1], expected a str or int\n")
+
+
+def test_numbers_and_search_kinds_are_checked(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, message in [
+        (["dedup", "--index", str(built), "-t", "2"], "argument -t/--threshold: 2.0 is not a cosine similarity"),
+        (["index", "list", str(built), "--limit", "-1"], "argument --limit: -1 is below 0"),
+        (["search", str(built), "x", "-k", "0"], "argument -k/--top-k: 0 is below 1"),
+        (["cluster", "--index", str(built), "-k", "x"], "argument -k: 'x' is not an integer"),
+    ]:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
+    code, _, err = run(capsys, "search", str(built), "a dog", "--search", "hnsw")
+    assert (code, err.count("\n")) == (1, 1) and "search='hnsw' needs an HNSW graph" in err and "corrupt" not in err
+    code, out, _ = run(capsys, "search", str(built), "a happy dog", "-k", "1", "--search", "exact")
+    assert code == 0 and out.split("\t")[2] == "d1"

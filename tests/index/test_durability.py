@@ -47,10 +47,12 @@ def test_kill_during_add_keeps_every_committed_document(tiny, tiny_dir: Path, in
         line = child.stdout.readline().strip()
         assert line, "the child stopped before the big add"
         lines.append(line)
-    time.sleep(0.5)  # well inside the 20,000-document add
     with Index.open(index_dir, model=tiny) as reader:  # a reader works while the child writes
-        seen = len(reader)
-        assert seen >= 60 and reader.search(sentence(5), k=1)[0].doc_id == "d5"
+        deadline = time.monotonic() + 120
+        while len(reader) <= 60:  # until the big add has committed a transaction of its own
+            assert time.monotonic() < deadline and child.poll() is None, "the big add committed nothing"
+            time.sleep(0.01)
+        assert reader.search(sentence(5), k=1)[0].doc_id == "d5"
         with pytest.raises(IndexLockedError):
             Index.open(index_dir, model=tiny, writable=True)
     child.send_signal(signal.SIGKILL)

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from minilm.cli.collection import add_collection_options, load_collection, write_rows
+from minilm.cli.options import cosine, positive_int
 
 
 def add_parser(sub: Any) -> None:
@@ -18,11 +19,13 @@ def add_parser(sub: Any) -> None:
     )
     add_collection_options(parser)
     parser.add_argument("--algorithm", choices=("kmeans", "communities"), default="kmeans")
-    parser.add_argument("-k", type=int, default=None, help="k-means clusters (default: chosen by silhouette)")
-    parser.add_argument("--max-k", type=int, default=20, help="largest k tried when choosing (default 20)")
-    parser.add_argument("-t", "--threshold", type=float, default=0.75, help="communities: cosine (default 0.75)")
-    parser.add_argument("--min-size", type=int, default=10, help="communities: smallest size (default 10)")
-    parser.add_argument("--central", type=int, default=3, help="most central texts shown per cluster (default 3)")
+    parser.add_argument("-k", type=positive_int, default=None, help="k-means clusters (default: chosen by silhouette)")
+    parser.add_argument("--max-k", type=positive_int, default=20, help="largest k tried when choosing (default 20)")
+    parser.add_argument("-t", "--threshold", type=cosine, default=0.75, help="communities: cosine (default 0.75)")
+    parser.add_argument("--min-size", type=positive_int, default=10, help="communities: smallest size (default 10)")
+    parser.add_argument(
+        "--central", type=positive_int, default=3, help="most central texts shown per cluster (default 3)"
+    )
     parser.add_argument("--members", action="store_true", help="write one row per text (cluster, id, text) instead")
     parser.set_defaults(func=run)
 

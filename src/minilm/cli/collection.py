@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from minilm.cli.options import add_model_options, load_model
+from minilm.cli.options import add_model_options, check_output, load_model
 from minilm.io.readers import FORMATS, read_records
 
 
@@ -29,7 +29,8 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
 
 
 def load_collection(args: argparse.Namespace) -> tuple[list[str], list[str], np.ndarray]:
-    """(ids, texts, unit vectors (N, D))."""
+    """(ids, texts, unit vectors (N, D)); the output folder is checked first, before any work."""
+    check_output(args.output)
     if args.index:
         from minilm.index import Index
 

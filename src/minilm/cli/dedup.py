@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from minilm.cli.collection import add_collection_options, load_collection, write_rows
+from minilm.cli.options import cosine
 
 COLUMNS = ["group", "id", "representative", "is_representative", "similarity", "text"]
 
@@ -15,7 +16,7 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser("dedup", help="find near-duplicate groups",
                             description="Group texts whose cosine similarity is at least --threshold.")  # fmt: skip
     add_collection_options(parser)
-    parser.add_argument("-t", "--threshold", type=float, default=0.9, help="cosine threshold (default 0.9)")
+    parser.add_argument("-t", "--threshold", type=cosine, default=0.9, help="cosine threshold (default 0.9)")
     parser.add_argument("--pairs", action="store_true", help="write the pairs (id_a, id_b, similarity) instead")
     parser.set_defaults(func=run)
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from minilm.cli.options import add_model_options, load_model
+from minilm.cli.options import add_model_options, check_output, load_model
 from minilm.encoder import ON_LONG
 from minilm.io.readers import FORMATS, texts_or_file
 from minilm.io.writers import OUTPUT_FORMATS, write
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if records is None:
         print("minilm encode: error: give texts as arguments or --input, not both", file=sys.stderr)
         return 2
+    check_output(args.output)
     model = load_model(args)
     texts = [r.text for r in records]
     vectors = model.encode(

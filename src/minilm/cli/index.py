@@ -7,8 +7,14 @@ import json
 import sys
 from typing import Any
 
-from minilm.cli.options import add_model_options, load_model
-from minilm.io.readers import FORMATS, read_records, texts_or_file
+from minilm.cli.options import add_model_options, count, load_model
+from minilm.errors import InputError
+from minilm.io.readers import FORMATS, Record, read_records
+
+ADD_HELP = """Add documents from arguments or a file. A row's id comes from --id-field; a row without one (or
+with null or "") gets the first 16 hex digits of its text's sha256, so the same text is never stored twice and
+two files never overwrite each other. `add` refuses ids already stored with other content unless --replace is
+given; `update` replaces documents that must already be stored."""
 
 
 def add_parser(sub: Any) -> None:
@@ -21,18 +27,22 @@ def add_parser(sub: Any) -> None:
                         help="vectors in the search structure (float32 always kept for rescoring)")  # fmt: skip
     create.add_argument("--search", choices=("auto", "exact", "hnsw"), default="auto")
     create.add_argument("--no-chunk", action="store_true", help="embed only each text's first 256 tokens")
-    create.add_argument("--overlap", type=int, default=None, help="tokens shared by neighbouring windows (32)")
+    create.add_argument("--overlap", type=count, default=None, help="tokens shared by neighbouring windows (32)")
     add_model_options(create)
     create.set_defaults(func=run_create)
 
-    for name, helptext in (("add", "add or replace documents"), ("update", "replace stored documents")):
-        p = actions.add_parser(name, help=helptext)
+    for name, helptext in (("add", "add documents (never replaces one without --replace)"),
+                           ("update", "replace stored documents")):  # fmt: skip
+        p = actions.add_parser(name, help=helptext, description=ADD_HELP)
         p.add_argument("path")
-        p.add_argument("texts", nargs="*", help="texts (ids are their positions) instead of --input")
+        p.add_argument("texts", nargs="*", help="texts instead of --input (ids from their content)")
         p.add_argument("-i", "--input", help="plain lines, .jsonl, .csv, .tsv or .parquet ('-': stdin)")
         p.add_argument("--format", choices=FORMATS, default="auto")
         p.add_argument("--field", default="text", help="JSONL field / CSV column holding the text")
         p.add_argument("--id-field", default="id", help="JSONL field / CSV column holding the id (default: id)")
+        if name == "add":
+            p.add_argument("--replace", action="store_true",
+                           help="replace documents stored under the same ids with other content")  # fmt: skip
         p.set_defaults(func=run_add, update=name == "update")
 
     delete = actions.add_parser("delete", help="remove documents by id")
@@ -42,7 +52,7 @@ def add_parser(sub: Any) -> None:
 
     listing = actions.add_parser("list", help="documents as JSONL (id, chunks, text, metadata)")
     listing.add_argument("path")
-    listing.add_argument("--limit", type=int, default=None)
+    listing.add_argument("--limit", type=count, default=None, help="at most this many documents")
     listing.set_defaults(func=run_list)
 
     stats = actions.add_parser("stats", help="counts, settings and file sizes as JSON")
@@ -63,23 +73,35 @@ def run_create(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
-    records = texts_or_file(args.texts, args.input, args.format, args.field, _id_field(args))
-    if records is None:
+    if args.texts and args.input:
         print("minilm index: error: give texts as arguments or --input, not both", file=sys.stderr)
         return 2
+    records, derived = _records(args)
     with Index.open(args.path, writable=True) as index:
-        done = index.update(records) if args.update else index.add(records)
+        done = index.update(records) if args.update else index.add(records, replace=args.replace)
+    if derived:
+        print(f"{derived} documents had no id: each got the first 16 hex digits of its text's sha256 "
+              "(see `minilm index list`)", file=sys.stderr)  # fmt: skip
     print(f"added {done.added}, replaced {done.replaced}, unchanged {done.unchanged} documents "
           f"({done.chunks} chunks embedded)", file=sys.stderr)  # fmt: skip
     return 0
 
 
-def _id_field(args: argparse.Namespace) -> str | None:
-    """The id column when the input has one (else records are numbered)."""
-    if args.input in (None, "-") or args.format == "lines":
-        return None
-    first = next(iter(read_records(args.input, args.format, args.field, None)), None)
-    return args.id_field if first is not None and args.id_field in first.meta else None
+def _records(args: argparse.Namespace) -> tuple[list[Record], int]:
+    """(records, how many got an id derived from their text): rows without an id, or with a null or empty one,
+    never take their row number, which a later file would reuse for other texts."""
+    from minilm.index.index import document_id
+
+    rows = [Record(t, "") for t in args.texts] or read_records(args.input, args.format, args.field, None)
+    records, derived = [], 0
+    for n, row in enumerate(rows):
+        given = row.meta.pop(args.id_field, None)
+        if isinstance(given, bool) or not isinstance(given, str | int | None):
+            raise InputError(f"record {n}: {args.id_field} is {type(given).__name__} {given!r}, expected a str or int")
+        if given is None or given == "":
+            given, derived = document_id(row.text), derived + 1
+        records.append(Record(row.text, str(given), row.meta))
+    return records, derived
 
 
 def run_delete(args: argparse.Namespace) -> int:
@@ -95,7 +117,7 @@ def run_list(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
     with Index.open(args.path) as index:
-        counts = dict(index.store.db.execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+        counts = index.chunk_counts()
         for doc_id, text, meta in index.documents(limit=args.limit):
             row = {"id": doc_id, "chunks": counts.get(doc_id, 0), "text": text, "metadata": meta}
             print(json.dumps(row, ensure_ascii=False))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from minilm.errors import MinilmError
 
-COMMANDS = ["encode", "info", "download", "serve", "index", "search", "dedup", "cluster", "paraphrases", "eval",
+COMMANDS = ["encode", "info", "download", "serve", "index", "search", "dedup", "cluster", "mine_paraphrases", "eval",
             "train", "prune", "distill"]  # fmt: skip
 
 

@@ -1,10 +1,14 @@
-"""Arguments shared by the commands that load a model."""
+"""Arguments shared by the commands: loading a model, checked numbers, and where output goes."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from minilm.encoder import Encoder
+from minilm.errors import InputError
+
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".txt", ".npy")
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -22,4 +26,44 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 def load_model(args: argparse.Namespace) -> Encoder:
     from minilm.loading import load
 
-    return load(args.model, engine=args.engine, threads=args.threads, allow_download=not args.offline)
+    model = args.model
+    if model and Path(model).suffix.lower() in DATA_SUFFIXES and not Path(model).is_dir():
+        raise InputError(f"-m {model} looks like a data file, not a model folder or hub name; did you mean -i {model}?")
+    return load(model, engine=args.engine, threads=args.threads, allow_download=not args.offline)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an int of at least 1."""
+    return _int_at_least(text, 1)
+
+
+def count(text: str) -> int:
+    """argparse type: an int of at least 0."""
+    return _int_at_least(text, 0)
+
+
+def _int_at_least(text: str, low: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{value} is below {low}")
+    return value
+
+
+def cosine(text: str) -> float:
+    """argparse type: a cosine similarity threshold in [-1, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not -1.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not a cosine similarity: expected a value in [-1, 1]")
+    return value
+
+
+def check_output(path: str | None) -> None:
+    """An output file's folder must exist: a typo in it should not create directories."""
+    if path and path != "-" and not Path(path).parent.is_dir():
+        raise InputError(f"-o {path}: the folder {Path(path).parent} does not exist; create it first")

@@ -9,7 +9,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from minilm.errors import IndexLockedError
+from minilm.errors import IndexLockedError, IndexStoreError
 
 
 class WriterLock:
@@ -20,7 +20,10 @@ class WriterLock:
         self.fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only file system or directory, no permission
+            raise IndexStoreError(f"cannot open {self.path} for writing: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

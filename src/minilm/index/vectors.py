@@ -18,12 +18,14 @@ import io
 import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from minilm.errors import IndexCorruptError, InputError, MissingExtraError
+from minilm.errors import IndexCorruptError, IndexMismatchError, IndexStoreError, InputError, MissingExtraError
 
 log = logging.getLogger(__name__)
 STORAGES = ("float32", "int8", "binary")
@@ -32,6 +34,21 @@ HNSW_M = 32  # graph links per vector
 EF_CONSTRUCTION = 128
 EF_SEARCH = 128
 FEW_QUERIES = 16
+
+
+@contextmanager
+def _omp_threads(faiss: Any, threads: int | None) -> Iterator[None]:
+    """Run faiss on `threads` OpenMP threads inside the block (None: as set). OpenMP keeps this setting per
+    calling thread, so concurrent searches from other Python threads are not affected."""
+    if threads is None:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def faiss_module() -> Any:
@@ -116,11 +133,13 @@ class VectorIndex:
         return int(self.alive.sum())
 
     # -- searching -----------------------------------------------------------------------------------------
-    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None,
-               ef: int = EF_SEARCH) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None, ef: int = EF_SEARCH,
+               exact: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Top-k (keys (Q, k), scores (Q, k)) among live chunks (and those in `allowed` keys); -1 keys pad.
 
         Scores are exact cosine for float32 storage, faiss's estimate for int8 and 1 - 2 * hamming / D for binary.
+        exact=True scans every vector even when an HNSW graph is built (its flat storage, without the graph).
+        Safe to call from several threads at once: all per-call state (mask, selector) lives in this call.
         """
         q = len(queries)
         if self.index is None or self.live_count == 0 or k < 1:
@@ -131,29 +150,22 @@ class VectorIndex:
             pos = self.positions(allowed)
             mask[pos[pos >= 0]] = True
             mask &= self.alive
-        params = self._params(mask, ef)
+        bitmap = None if mask.all() else np.packbits(mask, bitorder="little")  # faiss reads it during the search
+        index = self.index.storage if exact and self.search_kind == "hnsw" else self.index
+        params = self._params(bitmap, len(mask), ef, hnsw=index is self.index and self.search_kind == "hnsw")
         # A few queries run fastest on one thread: faiss's OpenMP threads cost more than they give (and far
-        # more on a busy machine, where they spin for cores). The global setting is restored afterwards.
-        threads = self.faiss.omp_get_max_threads()
-        if q < FEW_QUERIES:
-            self.faiss.omp_set_num_threads(1)
-        try:
-            scores, pos = self.index.search(self._codes(queries), k, params=params)
-        finally:
-            self.faiss.omp_set_num_threads(threads)
+        # more on a busy machine, where they spin for cores).
+        with _omp_threads(self.faiss, 1 if q < FEW_QUERIES else None):
+            scores, pos = index.search(self._codes(queries), k, params=params)
         if self.storage == "binary":
             scores = 1 - 2 * scores.astype(np.float32) / self.dimension  # hamming distance -> cosine-like
         keys = np.where(pos >= 0, self.keys[np.maximum(pos, 0)], -1)
         return keys, np.where(pos >= 0, scores, -np.inf).astype(np.float32)
 
-    def _params(self, mask: np.ndarray, ef: int) -> Any:
+    def _params(self, bitmap: np.ndarray | None, n: int, ef: int, hnsw: bool) -> Any:
         f = self.faiss
-        if mask.all():
-            selector = None
-        else:
-            self._bitmap = np.packbits(mask, bitorder="little")  # kept alive while faiss reads it
-            selector = f.IDSelectorBitmap(len(mask), f.swig_ptr(self._bitmap))
-        if self.search_kind == "hnsw":
+        selector = None if bitmap is None else f.IDSelectorBitmap(n, f.swig_ptr(bitmap))
+        if hnsw:
             return f.SearchParametersHNSW(sel=selector, efSearch=ef)
         return f.SearchParameters(sel=selector) if selector is not None else None
 
@@ -174,22 +186,37 @@ class VectorIndex:
         np.savez(buffer, header=np.array(header), keys=self.keys, alive=self.alive,
                  index=np.frombuffer(blob, dtype=np.uint8))  # fmt: skip
         tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as out:
-            out.write(buffer.getvalue())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as out:
+                out.write(buffer.getvalue())
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            with suppress(OSError):
+                tmp.unlink()
+            raise IndexStoreError(
+                f"cannot save {path}: {exc.strerror or exc}; the documents are intact (the search structure is "
+                "rebuilt from index.sqlite when the index is next opened)"
+            ) from None
 
     @classmethod
     def load(cls, path: Path, dimension: int, storage: str, search: str) -> tuple[VectorIndex, int]:
-        """(index, generation it was saved at); IndexCorruptError if the file cannot be read back."""
+        """(index, generation it was saved at); IndexCorruptError if the file cannot be read back,
+        IndexMismatchError if it holds another storage, search kind or dimension."""
         f = faiss_module()
         try:
             with np.load(path) as saved:
-                header = json.loads(str(saved["header"]))
+                header = dict(json.loads(str(saved["header"])))
                 keys, alive, blob = saved["keys"], saved["alive"], saved["index"]
-            if (header["dimension"], header["storage"], header["search"]) != (dimension, storage, search):
-                raise ValueError(f"it holds {header['storage']}/{header['search']} of dimension {header['dimension']}")
+        except Exception as exc:  # numpy ValueError/OSError/zipfile errors, a bad header
+            raise IndexCorruptError(f"{path} cannot be read back ({type(exc).__name__}: {exc})") from None
+        held = (header.get("dimension"), header.get("storage"), header.get("search"))
+        if held != (dimension, storage, search):
+            raise IndexMismatchError(f"{path} holds a {held[1]}/{held[2]} structure of dimension {held[0]}, "
+                                     f"not {storage}/{search} of dimension {dimension}")  # fmt: skip
+        try:
+            generation = int(header["generation"])
             if len(blob) == 0:
                 index = None
             elif storage == "binary":
@@ -200,4 +227,4 @@ class VectorIndex:
                 raise ValueError(f"{len(keys)} keys for {index.ntotal if index is not None else 0} vectors")
         except Exception as exc:  # faiss raises RuntimeError, numpy ValueError/OSError/zipfile errors
             raise IndexCorruptError(f"{path} cannot be read back ({type(exc).__name__}: {exc})") from None
-        return cls(dimension, storage, search, index, keys, alive), int(header["generation"])
+        return cls(dimension, storage, search, index, keys, alive), generation

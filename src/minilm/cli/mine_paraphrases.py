@@ -6,14 +6,15 @@ import argparse
 from typing import Any
 
 from minilm.cli.collection import add_collection_options, load_collection, write_rows
+from minilm.cli.options import positive_int
 
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("mine-paraphrases", help="top paraphrase pairs",
                             description="The most similar pairs of texts, best first.")  # fmt: skip
     add_collection_options(parser)
-    parser.add_argument("--top", type=int, default=100, help="pairs to output (default 100)")
-    parser.add_argument("--per-item", type=int, default=10, help="neighbours considered per text (default 10)")
+    parser.add_argument("--top", type=positive_int, default=100, help="pairs to output (default 100)")
+    parser.add_argument("--per-item", type=positive_int, default=10, help="neighbours considered per text (default 10)")
     parser.set_defaults(func=run)
 
 

@@ -11,7 +11,9 @@ Chunk keys come from AUTOINCREMENT, so a key is never reused and keys grow with 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -47,61 +49,114 @@ class ChunkRow:
     tokens: int
 
 
-class Store:
-    """A connection to an index database. Readers and one writer may use the same file at once."""
+class DocumentsDB:
+    """An index's documents database. One connection writes (under a lock, so threads take turns); every
+    thread reads through a connection of its own, so a read transaction of one thread never meets another's."""
 
     def __init__(self, path: Path, dimension: int | None = None):
         self.path = path
-        try:
-            self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA page_size=8192")  # five 1.5 KB vectors a page, not two (new files only)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(f"{path} is not a readable SQLite database ({exc})") from None
         self.dimension = dimension
+        self._readers: list[sqlite3.Connection] = []
+        self._local = threading.local()
+        self._guard = threading.Lock()  # the list of reader connections
+        self._writing = threading.Lock()  # one write transaction at a time on `db`
+        self._immutable = False
+        self._closed = False
+        self.db = self._connect(first=True)
+
+    def _connect(self, first: bool = False) -> sqlite3.Connection:
+        try:
+            if self._immutable:
+                uri = self.path.absolute().as_uri() + "?immutable=1"
+                db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return db
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            if first:
+                db.execute("PRAGMA page_size=8192")  # five 1.5 KB vectors a page, not two (new files only)
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.OperationalError as exc:  # no such folder, no permission, read-only file system
+            if not self._immutable and self.path.is_file() and not os.access(self.path.parent, os.W_OK):
+                # Read-only media: WAL readers cannot make their shared-memory file, and nothing can change
+                # the database there, so it is read as an immutable file.
+                self._immutable = True
+                return self._connect()
+            raise IndexStoreError(f"cannot open {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise IndexCorruptError(f"{self.path} is not a readable SQLite database ({exc})") from None
+        return db
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's read connection (opened on first use, closed by close())."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if self._closed:
+            raise IndexStoreError(f"{self.path} is closed; open the index again to use it")
+        if db is None:
+            db = self._connect()
+            db.execute("PRAGMA query_only=ON")
+            with self._guard:
+                self._readers.append(db)
+            self._local.db = db
+        return db
 
     def close(self) -> None:
+        self._closed = True
+        with self._guard:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
+        self._local = threading.local()
         self.db.close()
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file (best effort: skipped while readers hold it)."""
-        with suppress(sqlite3.OperationalError):
+        with suppress(sqlite3.Error):
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- transactions --------------------------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; bumps the generation counter that tells readers the content changed."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise IndexLockedError(
-                f"{self.path} is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s: {exc})"
-            ) from None
-        try:
-            yield self.db
-            self.db.execute(
-                "INSERT INTO meta VALUES ('generation', '1') "
-                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-            )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        """One write transaction; bumps the generation counter that tells readers the content changed.
+
+        A failed write (disk full, read-only file system) rolls back and raises IndexStoreError."""
+        with self._writing:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise IndexLockedError(
+                        f"{self.path} is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s: {exc})"
+                    ) from None
+                raise _write_error(self.path, exc) from None
+            try:
+                yield self.db
+                self.db.execute(
+                    "INSERT INTO meta VALUES ('generation', '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
+                self.db.execute("COMMIT")
+            except BaseException as exc:
+                if self.db.in_transaction:  # SQLite rolls back by itself after some errors (a full disk)
+                    self.db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise _write_error(self.path, exc) from None
+                raise
 
     @contextmanager
-    def snapshot(self) -> Iterator[None]:
-        """A read transaction: every query inside sees the same committed state (WAL readers never block)."""
-        if self.db.in_transaction:
-            yield
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on this thread's connection: every query inside sees one committed state (WAL
+        readers never block, and never wait for a writer)."""
+        db = self.reader()
+        if db.in_transaction:
+            yield db
             return
-        self.db.execute("BEGIN")
+        db.execute("BEGIN")
         try:
-            yield
+            yield db
         finally:
-            self.db.execute("COMMIT")
+            db.execute("COMMIT")
 
     def create(self, settings: dict[str, Any]) -> None:
         """Make the tables and record the settings (model, dimension, storage, chunking)."""
@@ -114,8 +169,10 @@ class Store:
     def settings(self) -> dict[str, Any]:
         """The recorded settings; IndexCorruptError when the file is not a minilm index database."""
         try:
-            rows = self.db.execute("SELECT key, value FROM meta").fetchall()
-            check = self.db.execute("PRAGMA quick_check").fetchone()[0]
+            rows = self.reader().execute("SELECT key, value FROM meta").fetchall()
+            check = self.reader().execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.OperationalError as exc:  # e.g. the write-ahead log cannot be opened
+            raise IndexStoreError(f"cannot read {self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise IndexCorruptError(f"{self.path} cannot be read as an index database ({exc})") from None
         if check != "ok":
@@ -127,23 +184,34 @@ class Store:
         return values
 
     def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        row = self.reader().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
     # -- documents -----------------------------------------------------------------------------------------
     def hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """{doc_id: content hash} for those of doc_ids that are stored."""
         out: dict[str, str] = {}
-        for part in _parts(list(doc_ids)):
+        for part in param_batches(list(doc_ids)):
             marks = ",".join("?" * len(part))
-            out.update(self.db.execute(f"SELECT doc_id, hash FROM docs WHERE doc_id IN ({marks})", part).fetchall())
+            out.update(
+                self.reader().execute(f"SELECT doc_id, hash FROM docs WHERE doc_id IN ({marks})", part).fetchall()
+            )
+        return out
+
+    def state(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """{doc_id: (content hash, metadata)} for those of doc_ids that are stored."""
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for part in param_batches(list(doc_ids)):
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT doc_id, hash, meta FROM docs WHERE doc_id IN ({marks})"
+            out.update({d: (h, json.loads(m)) for d, h, m in self.reader().execute(sql, part)})
         return out
 
     def insert(self, db: sqlite3.Connection, doc_id: str, text: str, meta: dict[str, Any], digest: str,
                spans: Sequence[tuple[int, int, int]], vectors: np.ndarray) -> list[int]:  # fmt: skip
         """Insert (or replace) one document and its chunks inside a write transaction; returns the new keys."""
         self.remove(db, [doc_id])
-        db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (doc_id, text, json.dumps(meta), digest))
+        db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (doc_id, text, json.dumps(meta, allow_nan=False), digest))
         keys = []
         for (start, end, tokens), vector in zip(spans, vectors, strict=True):
             cur = db.execute(
@@ -156,56 +224,78 @@ class Store:
     def remove(self, db: sqlite3.Connection, doc_ids: Sequence[str]) -> list[int]:
         """Delete documents and their chunks inside a write transaction; returns the removed chunk keys."""
         removed: list[int] = []
-        for part in _parts(list(doc_ids)):
+        for part in param_batches(list(doc_ids)):
             marks = ",".join("?" * len(part))
             removed += [k for (k,) in db.execute(f"SELECT key FROM chunks WHERE doc_id IN ({marks})", part)]
             db.execute(f"DELETE FROM chunks WHERE doc_id IN ({marks})", part)
             db.execute(f"DELETE FROM docs WHERE doc_id IN ({marks})", part)
         return removed
 
+    def set_metadata(self, db: sqlite3.Connection, doc_id: str, meta: dict[str, Any]) -> None:
+        """Replace one document's metadata inside a write transaction."""
+        db.execute("UPDATE docs SET meta = ? WHERE doc_id = ?", (json.dumps(meta, allow_nan=False), doc_id))
+
+    def ids(self) -> list[str]:
+        """Every document id, sorted."""
+        return [d for (d,) in self.reader().execute("SELECT doc_id FROM docs ORDER BY doc_id")]
+
+    def chunk_counts(self) -> dict[str, int]:
+        """{doc_id: number of chunks}."""
+        return dict(self.reader().execute("SELECT doc_id, COUNT(*) FROM chunks GROUP BY doc_id").fetchall())
+
+    def chunk_owners(self) -> list[tuple[str, int, int]]:
+        """(doc_id, chunk key, tokens) of every chunk, ordered by document then key."""
+        return self.reader().execute("SELECT doc_id, key, tokens FROM chunks ORDER BY doc_id, key").fetchall()
+
     def count(self) -> tuple[int, int]:
         """(documents, chunks)."""
-        docs = self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
-        chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        docs = self.reader().execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        chunks = self.reader().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return int(docs), int(chunks)
 
     def documents(self, doc_ids: Iterable[str] | None = None, limit: int | None = None,
                   offset: int = 0) -> list[tuple[str, str, dict[str, Any]]]:  # fmt: skip
         """(doc_id, text, metadata) for the given ids (in that order, missing ones left out) or in id order."""
         if doc_ids is None:
-            rows = self.db.execute(
-                "SELECT doc_id, text, meta FROM docs ORDER BY doc_id LIMIT ? OFFSET ?", (limit or -1, offset)
-            ).fetchall()
+            rows = (
+                self.reader()
+                .execute("SELECT doc_id, text, meta FROM docs ORDER BY doc_id LIMIT ? OFFSET ?", (limit or -1, offset))
+                .fetchall()
+            )
             return [(d, t, json.loads(m)) for d, t, m in rows]
         wanted = list(doc_ids)
         found: dict[str, tuple[str, str, dict[str, Any]]] = {}
-        for part in _parts(wanted):
+        for part in param_batches(wanted):
             marks = ",".join("?" * len(part))
-            for d, t, m in self.db.execute(f"SELECT doc_id, text, meta FROM docs WHERE doc_id IN ({marks})", part):
+            for d, t, m in self.reader().execute(
+                f"SELECT doc_id, text, meta FROM docs WHERE doc_id IN ({marks})", part
+            ):
                 found[d] = (d, t, json.loads(m))
         return [found[d] for d in wanted if d in found]
 
     # -- chunks and vectors --------------------------------------------------------------------------------
     def keys(self) -> np.ndarray:
         """All chunk keys, ascending (K,) int64."""
-        rows = self.db.execute("SELECT key FROM chunks ORDER BY key").fetchall()
+        rows = self.reader().execute("SELECT key FROM chunks ORDER BY key").fetchall()
         return np.array([k for (k,) in rows], dtype=np.int64)
 
     def chunks(self, keys: Sequence[int]) -> dict[int, ChunkRow]:
         out: dict[int, ChunkRow] = {}
-        for part in _parts([int(k) for k in keys]):
+        for part in param_batches([int(k) for k in keys]):
             marks = ",".join("?" * len(part))
             sql = f"SELECT key, doc_id, start, end, tokens FROM chunks WHERE key IN ({marks})"
-            out.update({row[0]: ChunkRow(*row) for row in self.db.execute(sql, part)})
+            out.update({row[0]: ChunkRow(*row) for row in self.reader().execute(sql, part)})
         return out
 
     def vectors(self, keys: Sequence[int]) -> np.ndarray:
         """Float32 vectors (len(keys), D) in the order of keys; IndexCorruptError for a bad blob."""
         wanted = [int(k) for k in keys]
         found: dict[int, bytes] = {}
-        for part in _parts(wanted):
+        for part in param_batches(wanted):
             marks = ",".join("?" * len(part))
-            found.update(self.db.execute(f"SELECT key, vector FROM chunks WHERE key IN ({marks})", part).fetchall())
+            found.update(
+                self.reader().execute(f"SELECT key, vector FROM chunks WHERE key IN ({marks})", part).fetchall()
+            )
         missing = [k for k in wanted if k not in found]
         if missing:
             raise IndexStoreError(f"{self.path}: chunk keys {missing[:5]} are not stored")
@@ -214,9 +304,11 @@ class Store:
     def scan(self, after: int = 0, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(keys (B,), vectors (B, D)) of the chunks with key > after, in key order, a batch at a time."""
         while True:
-            rows = self.db.execute(
-                "SELECT key, vector FROM chunks WHERE key > ? ORDER BY key LIMIT ?", (after, batch)
-            ).fetchall()
+            rows = (
+                self.reader()
+                .execute("SELECT key, vector FROM chunks WHERE key > ? ORDER BY key LIMIT ?", (after, batch))
+                .fetchall()
+            )
             if not rows:
                 return
             keys = [k for k, _ in rows]
@@ -230,7 +322,7 @@ class Store:
             clauses.append("json_extract(d.meta, ?) = json_extract(?, '$')")
             params += [f'$."{name}"', json.dumps(value)]
         sql = f"SELECT c.key FROM chunks c JOIN docs d USING (doc_id) WHERE {' AND '.join(clauses)} ORDER BY c.key"
-        return np.array([k for (k,) in self.db.execute(sql, params)], dtype=np.int64)
+        return np.array([k for (k,) in self.reader().execute(sql, params)], dtype=np.int64)
 
     def _decode(self, blobs: list[bytes], keys: list[int]) -> np.ndarray:
         assert self.dimension is not None
@@ -246,7 +338,11 @@ class Store:
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dimension)
 
 
-def _parts(items: list[Any], size: int = 900) -> Iterator[list[Any]]:
-    """Slices short enough for SQLite's bound-parameter limit."""
+def param_batches(items: Sequence[Any], size: int = 900) -> Iterator[list[Any]]:
+    """Slices short enough for SQLite's bound-parameter limit (999 in older builds)."""
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield list(items[start : start + size])
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> IndexStoreError:
+    return IndexStoreError(f"cannot write {path}: {exc}; nothing of this change was kept")

@@ -17,12 +17,13 @@ import numpy as np
 
 from minilm.checkpoint.cache import minilm_home
 from minilm.encoder import Encoder
+from minilm.index.documents_db import param_batches
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Embedded:
+class EmbeddedWindows:
     """One document's windows: (start, end, tokens) per window and their vectors (n, D) float32."""
 
     spans: list[tuple[int, int, int]]
@@ -39,7 +40,7 @@ def default_cache_path() -> Path:
 
 
 class EmbeddingCache:
-    """(model digest, chunking, text hash) -> Embedded, in SQLite; safe to share between processes."""
+    """(model digest, chunking, text hash) -> EmbeddedWindows, in SQLite; safe to share between processes."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or default_cache_path()
@@ -51,10 +52,9 @@ class EmbeddingCache:
             "vectors BLOB NOT NULL, PRIMARY KEY (model, key))"
         )
 
-    def get(self, model: str, keys: list[str], dimension: int) -> dict[str, Embedded]:
-        out: dict[str, Embedded] = {}
-        for start in range(0, len(keys), 900):
-            part = keys[start : start + 900]
+    def get(self, model: str, keys: list[str], dimension: int) -> dict[str, EmbeddedWindows]:
+        out: dict[str, EmbeddedWindows] = {}
+        for part in param_batches(keys):
             marks = ",".join("?" * len(part))
             sql = f"SELECT key, spans, vectors FROM embeddings WHERE model = ? AND key IN ({marks})"
             for key, spans, blob in self.db.execute(sql, [model, *part]):
@@ -63,10 +63,10 @@ class EmbeddingCache:
                 if vectors.size != len(spans_list) * dimension:
                     log.warning("embedding cache %s: entry %s has the wrong size; ignored", self.path, key)
                     continue
-                out[key] = Embedded(spans_list, vectors.reshape(len(spans_list), dimension))
+                out[key] = EmbeddedWindows(spans_list, vectors.reshape(len(spans_list), dimension))
         return out
 
-    def put(self, model: str, items: dict[str, Embedded]) -> None:
+    def put(self, model: str, items: dict[str, EmbeddedWindows]) -> None:
         rows = [(model, k, json.dumps(e.spans), np.ascontiguousarray(e.vectors, np.float32).tobytes())
                 for k, e in items.items()]  # fmt: skip
         try:
@@ -83,7 +83,7 @@ class EmbeddingCache:
 
 
 def embed_documents(model: Encoder, texts: list[str], chunk: bool, overlap: int,
-                    cache: EmbeddingCache | None = None) -> list[Embedded]:  # fmt: skip
+                    cache: EmbeddingCache | None = None) -> list[EmbeddedWindows]:  # fmt: skip
     """Each text's windows: every 256-token window with `overlap` (chunk=True), or the first window only, the
     reference's truncation (chunk=False). Cached per (model digest, chunking, text)."""
     mode = f"chunk{overlap}" if chunk else "truncate"
@@ -101,10 +101,10 @@ def embed_documents(model: Encoder, texts: list[str], chunk: bool, overlap: int,
     return [found[k] for k in keys]
 
 
-def _embed(model: Encoder, texts: list[str], chunk: bool, overlap: int) -> list[Embedded]:
+def _embed(model: Encoder, texts: list[str], chunk: bool, overlap: int) -> list[EmbeddedWindows]:
     if chunk:
         return [
-            Embedded([(s, e, n) for (s, e), n in zip(c.spans, c.token_counts, strict=True)], c.vectors)
+            EmbeddedWindows([(s, e, n) for (s, e), n in zip(c.spans, c.token_counts, strict=True)], c.vectors)
             for c in model.encode_chunks(texts, overlap=overlap)
         ]
     vectors = model.encode(texts)  # (N, D): truncated at max_seq_length like the reference
@@ -113,5 +113,5 @@ def _embed(model: Encoder, texts: list[str], chunk: bool, overlap: int) -> list[
         kept = min(len(tokens), model.max_seq_length) - 2  # body tokens that fit beside [CLS]/[SEP]
         end = tokens.offsets[kept][1] if kept > 0 else 0
         end = len(text) if len(tokens) <= model.max_seq_length else end
-        out.append(Embedded([(0, end, min(len(tokens), model.max_seq_length))], vector[None]))
+        out.append(EmbeddedWindows([(0, end, min(len(tokens), model.max_seq_length))], vector[None]))
     return out
