@@ -7,6 +7,8 @@ so a resumed run quantizes with the same numbers. Later vectors outside it are c
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from minilm.bulk.job import Job
@@ -27,8 +29,8 @@ def calibrate(encoder: Encoder, job: Job, shards: list[Shard], files: list[Input
         if len(texts) >= job.calibration_rows:
             break
     texts = texts[: job.calibration_rows]
-    vectors = encoder.encode(texts, batch_size=job.batch_size, normalize=job.normalized, on_long=job.on_long,
-                             show_progress=False)  # type: ignore[arg-type]  # fmt: skip
+    on_long: Any = job.on_long
+    vectors = encoder.encode(texts, batch_size=job.batch_size, normalize=job.normalized, on_long=on_long)
     if len(vectors) == 0:
         vectors = np.zeros((1, job.dimension), dtype=np.float32)
     return [vectors.min(axis=0).tolist(), vectors.max(axis=0).tolist()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ class Job:
     with_text: bool
     calibration_rows: int
     batch_size: int = 32
-    ranges: list[list[float]] | None = field(default=None)
+    ranges: list[list[float]] | None = None
 
     @classmethod
     def for_encoder(cls, encoder: Encoder, **options: Any) -> Job:
