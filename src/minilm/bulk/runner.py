@@ -99,7 +99,10 @@ def _existing(out: Path, job: Job, files: list[InputFile]) -> Manifest | None:
     """The manifest of a previous run of this job (checked), or None for a new output directory."""
     if out.exists() and not out.is_dir():
         raise InputError(f"output {out} is a file; bulk output is a directory (part-NNNNN.parquet + {NAME})")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create output directory {out}: {exc.strerror}") from None
     manifest = Manifest.read(out)
     if manifest is None:
         if any(p.name.startswith("part-") for p in out.iterdir()):

@@ -35,6 +35,10 @@ def add_parser(sub: Any) -> None:
         p.add_argument("--id-field", default="id", help="JSONL field / CSV column holding the id (default: id)")
         p.set_defaults(func=run_add, update=name == "update")
 
+    actions.choices["add"].add_argument(
+        "--vectors", metavar="DIR", help="add a `minilm encode -o DIR --with-text` output without re-embedding"
+    )
+
     delete = actions.add_parser("delete", help="remove documents by id")
     delete.add_argument("path")
     delete.add_argument("ids", nargs="+")
@@ -63,6 +67,8 @@ def run_create(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
+    if getattr(args, "vectors", None):
+        return run_add_vectors(args)
     records = texts_or_file(args.texts, args.input, args.format, args.field, _id_field(args))
     if records is None:
         print("minilm index: error: give texts as arguments or --input, not both", file=sys.stderr)
@@ -71,6 +77,19 @@ def run_add(args: argparse.Namespace) -> int:
         done = index.update(records) if args.update else index.add(records)
     print(f"added {done.added}, replaced {done.replaced}, unchanged {done.unchanged} documents "
           f"({done.chunks} chunks embedded)", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def run_add_vectors(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    if args.texts or args.input:
+        print("minilm index: error: give --vectors DIR or texts / --input, not both", file=sys.stderr)
+        return 2
+    with Index.open(args.path, writable=True) as index:
+        done = index.add_vectors(args.vectors)
+    print(f"added {done.added}, replaced {done.replaced}, unchanged {done.unchanged} documents "
+          f"from {args.vectors} (no embedding)", file=sys.stderr)  # fmt: skip
     return 0
 
 
