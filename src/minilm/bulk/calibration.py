@@ -30,7 +30,9 @@ def calibrate(encoder: Encoder, job: Job, shards: list[Shard], files: list[Input
             break
     texts = texts[: job.calibration_rows]
     on_long: Any = job.on_long
-    vectors = encoder.encode(texts, batch_size=job.batch_size, normalize=job.normalized, on_long=on_long)
+    vectors = encoder.encode(
+        texts, batch_size=job.batch_size, normalize=job.normalized, on_long=on_long, chunk_overlap=job.chunk_overlap
+    )
     if len(vectors) == 0:
         vectors = np.zeros((1, job.dimension), dtype=np.float32)
     return [vectors.min(axis=0).tolist(), vectors.max(axis=0).tolist()]

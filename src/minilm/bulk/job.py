@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minilm.encoder import ON_LONG, Encoder
+from minilm.encoder import DEFAULT_OVERLAP, ON_LONG, Encoder
 from minilm.errors import InputError
 from minilm.precision import PRECISIONS
 
@@ -15,7 +15,7 @@ DEFAULT_SHARD_SIZE = 100_000  # rows per part file: the unit of resume (memory i
 CALIBRATION_ROWS = 4096  # first input rows whose float32 vectors fix the int8 / uint8 ranges for the whole job
 # Settings a resumed run must share with the run that wrote the output (else its shards would not match).
 COMPARED = ("model", "sha256", "engine", "dimension", "normalized", "precision", "calibration_rows", "on_long",
-            "shard_size", "field", "id_field", "with_text")  # fmt: skip
+            "chunk_overlap", "shard_size", "field", "id_field", "with_text")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Job:
     id_field: str | None
     with_text: bool
     calibration_rows: int
+    chunk_overlap: int = DEFAULT_OVERLAP
     batch_size: int = 32
     ranges: list[list[float]] | None = None
 

@@ -20,7 +20,7 @@ from minilm.bulk.manifest import NAME, Manifest, clean_output
 from minilm.bulk.plan import Shard, count_rows, plan_shards
 from minilm.bulk.shards import write_shard
 from minilm.bulk.sources import InputFile, list_inputs
-from minilm.encoder import Encoder
+from minilm.encoder import DEFAULT_OVERLAP, Encoder
 from minilm.errors import InputError
 from minilm.progress import progress_bar
 
@@ -40,6 +40,7 @@ class BulkResult:
 
 def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[str], field: str = "text",
                  id_field: str | None = None, shard_size: int = DEFAULT_SHARD_SIZE, on_long: str = "truncate",
+                 chunk_overlap: int = DEFAULT_OVERLAP,
                  precision: str = "float32", with_text: bool = False, model: Encoder | str | None = None,
                  engine: str = "auto", threads: int | None = None, batch_size: int = 32,
                  normalize: bool | None = None, format: str = "auto", calibration_rows: int = CALIBRATION_ROWS,
@@ -60,7 +61,8 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
     encoder = _load(model, engine, 1 if ray and threads is None else threads)
     job = Job.for_encoder(encoder, normalize=normalize, precision=precision, on_long=on_long,
                           shard_size=shard_size, field=field, id_field=id_field, with_text=with_text,
-                          calibration_rows=calibration_rows, batch_size=batch_size)  # fmt: skip
+                          calibration_rows=calibration_rows, chunk_overlap=chunk_overlap,
+                          batch_size=batch_size)  # fmt: skip
     out = Path(output_dir)
     files = list_inputs(os.fspath(inputs), format)
     manifest = _existing(out, job, files)

@@ -1,7 +1,7 @@
 """`minilm encode -i INPUT -o DIR/`: the bulk (streaming, resumable, optionally Ray) form of `minilm encode`.
 
-Taken when -o (without --to) names a directory (an existing one, or a path without a .npy / .jsonl / .parquet
-extension), when -i is a directory, or when a bulk-only option (--shard-size, --with-text, --ray, --actors) is given.
+Taken when -o (without --to) names a directory (an existing one, one ending in "/", or a path without
+an extension), when -i is a directory, or when a bulk-only option (--shard-size, --with-text, --ray, --actors) is given.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import argparse
 import os
 import sys
 from typing import Any
-
-SINGLE_FILE_OUTPUTS = (".npy", ".jsonl", ".ndjson", ".parquet")
 
 
 def add_bulk_options(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +32,7 @@ def wants_bulk(args: argparse.Namespace) -> bool:
     output = str(args.output)
     if os.path.isdir(args.input) or os.path.isdir(output) or output.endswith("/"):
         return True
-    return os.path.splitext(output)[1].lower() not in SINGLE_FILE_OUTPUTS
+    return os.path.splitext(output)[1] == ""
 
 
 def run_bulk(args: argparse.Namespace) -> int:
