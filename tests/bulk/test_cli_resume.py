@@ -85,12 +85,12 @@ def test_sigkill_mid_run_then_resume_equals_an_unbroken_run(tiny_dir: Path, tiny
 @pytest.mark.integration
 def test_real_model_shards_match_the_library_and_the_reference(real_model, golden, tmp_path: Path) -> None:
     texts, _, reference = golden
-    pick = list(range(40)) + list(range(len(texts) - 24, len(texts)))  # short edge cases and long abstracts
+    pick = list(range(24)) + list(range(len(texts) - 4, len(texts)))  # short edge cases and long abstracts
     sample = [texts[i] for i in pick]
-    encode_files(write_jsonl(tmp_path / "g.jsonl", sample), tmp_path / "out", model=real_model, shard_size=25)
+    encode_files(write_jsonl(tmp_path / "g.jsonl", sample), tmp_path / "out", model=real_model, shard_size=10)
     table = read_output(tmp_path / "out")
     ours = vectors(table)
-    assert ours.shape == (64, 384)
+    assert ours.shape == (28, 384)
     assert np.abs(ours - real_model.encode(sample)).max() <= 1e-6
     assert np.abs(ours - reference[pick]).max() < 1e-5
     assert any(table.column("truncated").to_pylist())
