@@ -7,8 +7,6 @@ so a resumed run quantizes with the same numbers. Later vectors outside it are c
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from minilm.bulk.job import Job
@@ -29,9 +27,8 @@ def calibrate(encoder: Encoder, job: Job, shards: list[Shard], files: list[Input
         if len(texts) >= job.calibration_rows:
             break
     texts = texts[: job.calibration_rows]
-    on_long: Any = job.on_long
     vectors = encoder.encode(
-        texts, batch_size=job.batch_size, normalize=job.normalized, on_long=on_long, chunk_overlap=job.chunk_overlap
+        texts, batch_size=job.batch_size, normalize=job.normalized, on_long=job.on_long, chunk_overlap=job.chunk_overlap
     )
     if len(vectors) == 0:
         vectors = np.zeros((1, job.dimension), dtype=np.float32)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minilm.encoder import DEFAULT_OVERLAP, ON_LONG, Encoder
+from minilm.encoder import DEFAULT_OVERLAP, ON_LONG, Encoder, OnLong
 from minilm.errors import InputError
 from minilm.precision import PRECISIONS
 
@@ -30,7 +30,7 @@ class Job:
     dimension: int
     normalized: bool
     precision: str
-    on_long: str
+    on_long: OnLong
     shard_size: int
     field: str
     id_field: str | None

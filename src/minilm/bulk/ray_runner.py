@@ -66,24 +66,28 @@ def run_on_ray(job: Job, files: list[InputFile], todo: list[Shard], out: Path, m
     bounds = actors if actors is not None else (1, max(1, int(ray.cluster_resources().get("CPU", 1)) // threads))
     pool = ray.data.ActorPoolStrategy(min_size=bounds[0], max_size=bounds[1]) if isinstance(bounds, tuple) else \
         ray.data.ActorPoolStrategy(size=bounds)  # fmt: skip
-    ray.data.DataContext.get_current().enable_progress_bars = False
     plans = ray.data.from_items([{"shard": json.dumps(s.to_dict())} for s in todo], override_num_blocks=len(todo))
     results = plans.map_batches(
         ShardEncoder, batch_size=1, compute=pool, num_cpus=threads, **_retries(ray.__version__),
         fn_constructor_kwargs={"job": json.dumps(asdict(job)), "files": json.dumps([asdict(f) for f in files]),
                                "out_dir": str(out.resolve()), "threads": threads},
     )  # fmt: skip
+    context = ray.data.DataContext.get_current()
+    shown, context.enable_progress_bars = context.enable_progress_bars, False  # ours has the rows/s and ETA
     total = manifest.data["rows"]
-    with progress_bar(total, show_progress, desc="encoding (ray)") as bar:
-        bar.update(total - sum(s.rows for s in todo))
-        for row in results.iter_rows():
-            record = json.loads(row["record"])
-            fresh = record["index"] not in manifest.done
-            manifest.add_shard({k: v for k, v in record.items() if k not in ("pid", "host")})
-            if fresh:
-                bar.update(record["rows"])
-            if on_shard is not None:
-                on_shard(record)
+    try:
+        with progress_bar(total, show_progress, desc="encoding (ray)") as bar:
+            bar.update(total - sum(s.rows for s in todo))
+            for row in results.iter_rows():
+                record = json.loads(row["record"])
+                fresh = record["index"] not in manifest.done
+                manifest.add_shard({k: v for k, v in record.items() if k not in ("pid", "host")})
+                if fresh:
+                    bar.update(record["rows"])
+                if on_shard is not None:
+                    on_shard(record)
+    finally:
+        context.enable_progress_bars = shown
     clean_output(out, manifest)  # temporary files of actors killed mid-shard
 
 

@@ -47,7 +47,7 @@ def encode_table(encoder: Encoder, job: Job, texts: list[str], ids: list[str]) -
         vectors, info = encoder.encode_with_info(texts, batch_size=job.batch_size, normalize=job.normalized,
                                                  show_progress=False, precision=job.precision,
                                                  on_long=job.on_long, chunk_overlap=job.chunk_overlap,
-                                                 ranges=job.ranges_array())  # type: ignore[arg-type]  # fmt: skip
+                                                 ranges=job.ranges_array())  # fmt: skip
     except TooLongError as exc:
         raise TooLongError(f"{exc} (inputs counted from the row with id {ids[0]!r})") from None
     column = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(vectors).reshape(-1)), vectors.shape[1])
