@@ -160,3 +160,12 @@ def test_input_errors_name_the_place(tiny, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="holds part files but no manifest.json"):
         encode_files(bad, tmp_path / "o5", model=tiny)
     assert not os.path.exists(tmp_path / "o3")
+
+
+def test_actors_option() -> None:
+    from minilm.bulk.ray_runner import parse_actors
+
+    assert parse_actors("3") == 3 and parse_actors("1:4") == (1, 4)
+    for bad in ("0", "4:1", "x", "1:"):
+        with pytest.raises(InputError, match="--actors"):
+            parse_actors(bad)

@@ -83,3 +83,16 @@ def test_killed_actor_still_gives_every_row_once(tiny, tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["complete"] and [s["index"] for s in manifest["shards"]] == list(range(20))
     assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_cli_ray_option(tiny_dir: Path, tiny, tmp_path: Path, capsys) -> None:
+    from minilm.cli.main import main
+
+    texts = corpus(200, seed=9)
+    source = write_jsonl(tmp_path / "c.jsonl", texts)
+    out = tmp_path / "vectors"
+    argv = ["encode", "-m", str(tiny_dir), "-e", "numpy", "-i", str(source), "-o", str(out), "--ray",
+            "--actors", "1:2", "--threads", "1", "--shard-size", "80"]  # fmt: skip
+    assert main(argv) == 0  # Ray is initialized by the module fixture: the command uses that cluster
+    assert capsys.readouterr().err.endswith(f"{out}: 200 rows in 3 shards (3 written now)\n")
+    assert np.abs(vectors(read_output(out)) - tiny.encode(texts)).max() <= 1e-6

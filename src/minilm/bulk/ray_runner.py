@@ -110,8 +110,8 @@ def _ray() -> Any:
 def parse_actors(text: str) -> int | tuple[int, int]:
     """'4' -> 4 actors; '1:8' -> autoscaling between 1 and 8."""
     try:
-        low, _, high = text.partition(":")
-        bounds = (int(low), int(high)) if high else int(low)
+        low, colon, high = text.partition(":")
+        bounds = (int(low), int(high)) if colon else int(low)
     except ValueError:
         raise InputError(f"--actors {text!r}: expected N or MIN:MAX") from None
     values = bounds if isinstance(bounds, tuple) else (bounds,)
