@@ -15,7 +15,7 @@ import pytest
 
 from minilm.bulk import encode_files
 from minilm.cli.main import main
-from tests.bulk.conftest import corpus, read_output, vectors, write_jsonl
+from tests.bulk.conftest import corpus, read_output, vectors, write_csv, write_jsonl
 from tests.conftest import ROOT
 
 
@@ -94,3 +94,17 @@ def test_real_model_shards_match_the_library_and_the_reference(real_model, golde
     assert np.abs(ours - real_model.encode(sample)).max() <= 1e-6
     assert np.abs(ours - reference[pick]).max() < 1e-5
     assert any(table.column("truncated").to_pylist())
+
+
+def test_csv_ranges_that_stop_mid_file_let_the_process_exit(tiny_dir: Path, tmp_path: Path) -> None:
+    """pyarrow's CSV read-ahead thread, left running by a shard ending before the file does, used to deadlock
+    the interpreter's exit now and then; the readers are closed now. Two commands: shards, and an error."""
+    source = write_csv(tmp_path / "c.csv", corpus(3000, seed=6))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    base = [sys.executable, "-m", "minilm.cli.main", "encode", "-m", str(tiny_dir), "-e", "numpy", "-i", str(source)]
+    done = subprocess.run([*base, "-o", str(tmp_path / "v"), "--shard-size", "700"], env=env, timeout=120,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and done.stderr.endswith("3000 rows in 5 shards (5 written now)\n")
+    failed = subprocess.run([*base, "-o", str(tmp_path / "w"), "--field", "body"], env=env, timeout=120,
+                            capture_output=True, text=True)  # fmt: skip
+    assert failed.returncode == 1 and "Column 'body' in include_columns does not exist" in failed.stderr

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from typing import Any
 
 from minilm.bulk.sources import InputFile, filesystem
@@ -46,15 +47,16 @@ def read_rows(file: InputFile, field: str, id_field: str | None, start: int, sto
     columns = [field] if id_field is None else [field, id_field]
     arrow = _csv_batches(file, columns, start) if file.format != "parquet" else _parquet_batches(file, columns, start)
     row = start
-    for record_batch in arrow:
-        if row >= stop:
-            break
-        part = record_batch.slice(0, stop - row)
-        texts = _texts(file, field, part.column(0).to_pylist(), row)
-        ids = _ids(file, id_field, part.column(1).to_pylist() if id_field else None, row, len(texts))
-        for at in range(0, len(texts), batch):
-            yield texts[at : at + batch], ids[at : at + batch]
-        row += len(texts)
+    with closing(arrow):  # stops pyarrow's reading at once when the range ends before the file
+        for record_batch in arrow:
+            if row >= stop:
+                break
+            part = record_batch.slice(0, stop - row)
+            texts = _texts(file, field, part.column(0).to_pylist(), row)
+            ids = _ids(file, id_field, part.column(1).to_pylist() if id_field else None, row, len(texts))
+            for at in range(0, len(texts), batch):
+                yield texts[at : at + batch], ids[at : at + batch]
+            row += len(texts)
 
 
 def _jsonl_rows(file: InputFile, field: str, id_field: str | None, start: int, stop: int,
@@ -140,12 +142,18 @@ def _parquet(file: InputFile) -> Any:
         raise InputError(f"cannot read {file.uri} as Parquet: {exc}") from None
 
 
-def _parquet_batches(file: InputFile, columns: list[str], start: int) -> Iterator[Any]:
+def _parquet_batches(file: InputFile, columns: list[str], start: int) -> Generator[Any, None, None]:
     """Record batches from the row group holding row `start` on, the rows before `start` cut off."""
     parquet = _parquet(file)
-    missing = [c for c in columns if c not in parquet.schema_arrow.names]
+    with closing(parquet):
+        yield from _row_groups_from(file, parquet, columns, start)
+
+
+def _row_groups_from(file: InputFile, parquet: Any, columns: list[str], start: int) -> Iterator[Any]:
+    names = parquet.schema_arrow.names
+    missing = [c for c in columns if c not in names]
     if missing:
-        raise InputError(f"{file.name}: no column {missing[0]!r} (columns: {', '.join(parquet.schema_arrow.names)})")
+        raise InputError(f"{file.name}: no column {missing[0]!r} (columns: {', '.join(names)})")
     groups, first, skipped = [], 0, 0
     for g in range(parquet.metadata.num_row_groups):
         rows = parquet.metadata.row_group(g).num_rows
@@ -163,20 +171,25 @@ def _parquet_batches(file: InputFile, columns: list[str], start: int) -> Iterato
         skip = 0
 
 
-def _csv_batches(file: InputFile, columns: list[str] | None, start: int) -> Iterator[Any]:
+def _csv_batches(file: InputFile, columns: list[str] | None, start: int) -> Generator[Any, None, None]:
     import pyarrow as pa
     from pyarrow import csv
 
-    stream = _binary(file)
     read = csv.ReadOptions(skip_rows_after_names=start, block_size=1 << 22)
     parse = csv.ParseOptions(delimiter="\t" if file.format == "tsv" else ",", newlines_in_values=True)
     convert = csv.ConvertOptions(include_columns=columns or [], column_types=dict.fromkeys(columns or [], pa.string()))
-    try:
-        reader = csv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
-    except (pa.ArrowInvalid, KeyError) as exc:
-        raise InputError(f"{file.name}: cannot read as {file.format.upper()}: {exc}") from None
-    with stream:
+    filesys, path = filesystem(file.uri)
+    # A native pyarrow stream, and the reader closed however the iteration ends: pyarrow reads ahead on a
+    # background thread, and one left running (a range that stops before the end of the file, an error)
+    # deadlocks the interpreter's exit, the more so when that thread must call back into a Python file object.
+    with filesys.open_input_stream(path) as stream:
         try:
-            yield from reader
+            reader = csv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
         except (pa.ArrowInvalid, KeyError) as exc:
             raise InputError(f"{file.name}: cannot read as {file.format.upper()}: {exc}") from None
+        try:
+            yield from reader
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"{file.name}: cannot read as {file.format.upper()}: {exc}") from None
+        finally:
+            reader.close()
