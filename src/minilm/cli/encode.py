@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from minilm.cli.encode_bulk import add_bulk_options, run_bulk, wants_bulk
 from minilm.cli.options import add_model_options, check_output, load_model
 from minilm.encoder import ON_LONG
 from minilm.io.readers import FORMATS, texts_or_file
@@ -44,10 +45,13 @@ def add_parser(sub: Any) -> None:
         help="progress bar on stderr (default: for large inputs on a terminal)",
     )
     add_model_options(parser)
+    add_bulk_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if wants_bulk(args):
+        return run_bulk(args)
     records = texts_or_file(args.texts, args.input, args.format, args.field, args.id_field)
     if records is None:
         print("minilm encode: error: give texts as arguments or --input, not both", file=sys.stderr)

@@ -45,6 +45,10 @@ def add_parser(sub: Any) -> None:
                            help="replace documents stored under the same ids with other content")  # fmt: skip
         p.set_defaults(func=run_add, update=name == "update")
 
+    actions.choices["add"].add_argument(
+        "--vectors", metavar="DIR", help="add a `minilm encode -o DIR --with-text` output without re-embedding"
+    )
+
     delete = actions.add_parser("delete", help="remove documents by id")
     delete.add_argument("path")
     delete.add_argument("ids", nargs="+")
@@ -73,6 +77,8 @@ def run_create(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
+    if getattr(args, "vectors", None):
+        return run_add_vectors(args)
     if args.texts and args.input:
         print("minilm index: error: give texts as arguments or --input, not both", file=sys.stderr)
         return 2
@@ -102,6 +108,19 @@ def _records(args: argparse.Namespace) -> tuple[list[Record], int]:
             given, derived = document_id(row.text), derived + 1
         records.append(Record(row.text, str(given), row.meta))
     return records, derived
+
+
+def run_add_vectors(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    if args.texts or args.input:
+        print("minilm index: error: give --vectors DIR or texts / --input, not both", file=sys.stderr)
+        return 2
+    with Index.open(args.path, writable=True) as index:
+        done = index.add_vectors(args.vectors)
+    print(f"added {done.added}, replaced {done.replaced}, unchanged {done.unchanged} documents "
+          f"from {args.vectors} (no embedding)", file=sys.stderr)  # fmt: skip
+    return 0
 
 
 def run_delete(args: argparse.Namespace) -> int:

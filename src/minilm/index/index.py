@@ -239,6 +239,18 @@ class Index:
                                     "input again skips them)") from None  # fmt: skip
         return total
 
+    def add_vectors(self, path: str | Path, batch: int = BATCH) -> AddResult:
+        """Add the documents of a bulk output directory (`minilm encode -i ... -o DIR --with-text`, float32)
+        with their precomputed vectors, one window per document, without embedding anything. The output's
+        model digest and dimension must be the index's (IndexMismatchError)."""
+        from minilm.bulk.vectors import batches, checked_manifest
+
+        manifest = checked_manifest(path, self.settings["sha256"], self.settings["dimension"], self.settings["model"])
+        total = AddResult()
+        for ids, texts, vectors in batches(manifest, batch):
+            total = _sum(total, self.add(texts, ids=ids, vectors=vectors, batch=batch))
+        return total
+
     def update(self, texts: Sequence[str] | Iterable[Record], ids: Sequence[str] | None = None,
                metadata: Sequence[dict[str, Any]] | None = None) -> AddResult:  # fmt: skip
         """Replace documents that must already be stored (IndexStoreError names the first missing id)."""
