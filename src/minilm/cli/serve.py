@@ -24,10 +24,11 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--model-id", default=None, help="model name reported to clients (default: the model's)")
-    parser.add_argument(
-        "--max-batch-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="padded tokens per engine call"
-    )
-    parser.add_argument("--max-batch-size", type=int, default=32, help="inputs per engine call")
+    parser.add_argument("--max-batch-tokens", type=int, default=None,
+                        help=f"padded tokens per engine call (default: {DEFAULT_MAX_TOKENS}; on a GPU: "
+                        "the torch engine's)")  # fmt: skip
+    parser.add_argument("--max-batch-size", type=int, default=None,
+                        help="inputs per engine call (default: 32; on a GPU: the torch engine's)")  # fmt: skip
     parser.add_argument("--window-batches", type=int, default=8,
                         help="batches' worth of queued inputs sorted by length together")  # fmt: skip
     parser.add_argument(
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from minilm.server.config import API_KEYS_ENV, read_api_keys
     from minilm.server.search import open_index
 
+    args.max_batch_tokens, args.max_batch_size = _batch_limits(args)
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -92,3 +94,16 @@ def run(args: argparse.Namespace) -> int:
         access_log=args.verbose,
     )
     return 0
+
+
+def _batch_limits(args: argparse.Namespace) -> tuple[int, int]:
+    """--max-batch-tokens / --max-batch-size, defaulting to the CPU's sizes or, when the torch engine will run
+    on a GPU (--engine torch, or auto with a CUDA device), to its GPU batch hints."""
+    from minilm.engines.torch_engine.devices import on_gpu
+
+    tokens, rows = DEFAULT_MAX_TOKENS, 32
+    if (args.max_batch_tokens is None or args.max_batch_size is None) and on_gpu(args.engine, args.device):
+        from minilm.engines.torch_engine.engine import GPU_HINTS
+
+        tokens, rows = GPU_HINTS.max_tokens, GPU_HINTS.min_rows
+    return args.max_batch_tokens or tokens, args.max_batch_size or rows

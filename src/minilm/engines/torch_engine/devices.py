@@ -35,6 +35,18 @@ def gpu_present() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def on_gpu(engine: str, device: str | None) -> bool:
+    """Whether minilm.load(engine=engine, device=device) will run on a GPU (CUDA or MPS), asked before loading
+    (the server sizes its batches by it). Without torch: False (loading then names the missing extra)."""
+    if engine not in ("torch", "auto") or device == "cpu" or importlib.util.find_spec("torch") is None:
+        return False
+    if engine == "auto" and device is None:
+        return gpu_present()
+    if device in (None, "auto"):
+        return resolve_device("auto").type != "cpu"
+    return True  # cuda, cuda:N, mps (loading checks that it is there)
+
+
 def resolve_device(name: str) -> torch.device:
     """ "auto" (CUDA, else MPS, else CPU), "cpu", "cuda", "cuda:N" or "mps", checked to be usable here."""
     import torch
