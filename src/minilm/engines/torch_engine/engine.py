@@ -100,12 +100,12 @@ class TorchEngine:
     def pooled(self, batches: Iterable[tuple[np.ndarray, np.ndarray]], mode: PoolingMode) -> Iterator[np.ndarray]:
         """(B, H) float32 per batch, pooled on the device; batch i + 1 is queued before batch i is collected."""
         pending: _Pending | None = None
-        with torch.inference_mode():
-            for ids, lengths in batches:
+        for ids, lengths in batches:
+            with torch.inference_mode():  # not across the yield: the caller's code runs between batches
                 queued = self._queue(ids, lengths, mode)
-                if pending is not None:
-                    yield pending.result()
-                pending = queued
+            if pending is not None:
+                yield pending.result()
+            pending = queued
         if pending is not None:
             yield pending.result()
 
