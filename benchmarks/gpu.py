@@ -9,12 +9,12 @@ benchmarks/gpu_data (samples of the same sets, see its README.md). Then, in one 
    on golden-like texts: the golden set when present, else short sentences and abstracts of both workloads);
 2. throughput: STS-B test sentences/s (2,551 unique sentences) and SciFact abstracts/s for minilm fp16, minilm
    bf16 and sentence-transformers fp16 on the same folder, contenders alternating round by round, median of
-   rounds, after one untimed warm-up each;
+   rounds, after one untimed warm-up each; and minilm's tokenizer alone, the host side's share;
 3. prints a Markdown table (and writes it to --out when given).
 
     python benchmarks/gpu.py                 # on the GPU machine (bash benchmarks/gpu.sh does the same)
     python benchmarks/gpu.py --smoke         # anywhere (CPU too): tiny counts, proves the script end to end
-    python benchmarks/gpu.py --sweep         # also minilm fp16 at other token budgets
+    python benchmarks/gpu.py --sweep         # also minilm fp16 at other token budgets and block sizes
 """
 
 from __future__ import annotations
@@ -164,11 +164,12 @@ def contenders(folder: Path, device: str, st_batch: int, sweep: bool) -> dict[st
     for dtype, short in (("float16", "fp16"), ("bfloat16", "bf16")):
         model = minilm.load(folder, engine="torch", device=device, dtype=dtype)
         found[f"minilm {short}"] = model.encode
+    found["minilm tokenizer alone (host)"] = model.tokenizer.encode  # what the host side costs by itself
     if sweep:
-        for budget in (16384, 32768, 131072):
+        for budget, block in ((16384, None), (32768, None), (131072, None), (None, 1024), (None, 8192)):
             model = minilm.load(folder, engine="torch", device=device, dtype="float16")
-            model.max_tokens = budget
-            found[f"minilm fp16, {budget // 1024}k tokens"] = model.encode
+            model.max_tokens, model.block = budget or model.max_tokens, block or model.block
+            found[f"minilm fp16, {model.max_tokens // 1024}k tokens, blocks of {model.block}"] = model.encode
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
@@ -238,10 +239,10 @@ def report(device: str, precision: list[dict[str, object]], rates: dict[str, dic
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
-    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per workload")
+    parser.add_argument("--rounds", type=int, default=10, help="timed rounds per workload")
     parser.add_argument("--st-batch-size", type=int, default=256, help="sentence-transformers' batch_size")
     parser.add_argument("--smoke", action="store_true", help="tiny counts and one round: proves the script runs")
-    parser.add_argument("--sweep", action="store_true", help="also minilm fp16 at 16k, 32k and 128k token budgets")
+    parser.add_argument("--sweep", action="store_true", help="also minilm fp16 at other token budgets and block sizes")
     parser.add_argument("--out", default=None, help="also write the Markdown report to this file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

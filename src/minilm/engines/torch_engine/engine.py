@@ -29,11 +29,14 @@ except ImportError:  # pragma: no cover - exercised where torch is absent
 
 from minilm.train.model import Bert, pool  # noqa: E402  (after the check that names the missing extra)
 
-# Batch sizes on a GPU: the orientation figures (H100: forward + mean pooling at 108k sentences/s fp16
-# on length-sorted batches of 8,192 sentences) put a call's fixed cost far above the CPU's; 64k padded tokens
-# is 8,192 rows of 8 tokens or 256 abstracts of 256 tokens, ~0.4 GB of float16 activations per layer.
-# benchmarks/gpu.py --sweep measures other budgets on the machine at hand.
-GPU_HINTS = BatchHints(max_tokens=65536, min_rows=8192, block=16384)
+# Batch sizes on a GPU (not yet measured on one: benchmarks/gpu.py --sweep compares others on the machine at hand).
+# Tokens: the orientation figures (H100: forward + mean pooling at 108k sentences/s fp16 on length-sorted
+# batches of 8,192 sentences) put a call's fixed cost far above the CPU's; 64k padded tokens is 256 abstracts of
+# 256 tokens, ~0.4 GB of float16 activations per layer. Rows: no cap of their own (the token budget and the block
+# bound them). Block: texts tokenized at a time, the next block on the host while this one runs on the GPU; 2,048
+# (the CPU's) keeps that overlap for a few thousand texts (SciFact's 5,183 abstracts take about as long to
+# tokenize on 16 cores as to embed) while still sorting enough texts together to keep padding low.
+GPU_HINTS = BatchHints(max_tokens=65536, min_rows=8192, block=2048)
 
 
 @dataclass
