@@ -61,7 +61,10 @@ def test_accelerator_hints_cut_blocks_and_batches_without_changing_vectors(tiny_
     assert np.abs(hinted.encode(texts, batch_size=1) - tiny.encode(texts)).max() < 1e-5
 
 
-def test_info_reports_device_and_dtype(tiny_dir: Path) -> None:
+def test_info_reports_device_and_dtype(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)  # the pool is per process: leave it to others
     info = minilm.load(tiny_dir, engine="torch", device="cpu", dtype="bfloat16", threads=1).info()
     assert (info["engine"], info["device"], info["dtype"], info["threads"]) == ("torch", "cpu", "bfloat16", 1)
     assert "device" not in minilm.load(tiny_dir, engine="numpy").info()
