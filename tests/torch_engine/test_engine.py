@@ -117,3 +117,13 @@ def test_unknown_option_with_auto_is_refused(tiny_dir: Path) -> None:
 
     with pytest.raises(InputError, match=r"no engine takes all of \['precision'\]"):
         engines.create("auto", Checkpoint(None, ""), precision="half")  # type: ignore[arg-type]
+
+
+def test_fill_cuts_sorted_rows_within_the_budget() -> None:
+    from minilm.batching import fill
+
+    lengths = [3, 40, 7, 7, 12, 1, 50, 9]
+    cuts = list(fill(lengths, batch_size=3, max_tokens=40))
+    assert sorted(int(i) for rows in cuts for i in rows) == list(range(len(lengths)))
+    assert [[lengths[i] for i in rows] for rows in cuts] == [[50], [40], [12, 9, 7], [7, 3, 1]]
+    assert all(len(rows) * max(lengths[i] for i in rows) <= 40 or len(rows) == 1 for rows in cuts)
