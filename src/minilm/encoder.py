@@ -14,10 +14,10 @@ import numpy as np
 
 from minilm import batching, chunking
 from minilm.checkpoint.folder import ModelFolder
-from minilm.engines.base import Engine
+from minilm.engines.base import Engine, batch_cuts, hints_of, pooled_batches
 from minilm.errors import InputError, TooLongError
 from minilm.inputs import as_texts
-from minilm.pooling import l2_normalize, pool
+from minilm.pooling import l2_normalize
 from minilm.precision import PRECISIONS, quantize
 from minilm.progress import progress_bar
 from minilm.tokenizer import Tokenizer, Tokens
@@ -62,7 +62,10 @@ class Encoder:
         self.engine = engine
         self.sha256 = sha256
         self.source = source
-        self.max_tokens = DEFAULT_MAX_TOKENS
+        hints = hints_of(engine)  # an accelerator's batch sizes (the torch engine on a GPU), else the CPU's
+        self.max_tokens = hints.max_tokens if hints else DEFAULT_MAX_TOKENS
+        self.min_rows, self.block = (hints.min_rows, hints.block) if hints else (1, BLOCK)
+        self._cut = batch_cuts(engine)
 
     # -- facts -------------------------------------------------------------------------------------------
     @property
@@ -76,7 +79,8 @@ class Encoder:
         return self.tokenizer.max_length
 
     def info(self) -> dict[str, Any]:
-        """What is loaded: model, where it came from, the weights' digest, engine and threads."""
+        """What is loaded: model, where it came from, the weights' digest, engine and threads (and the device and
+        dtype of an engine that has them: torch)."""
         return {
             "model": self.name,
             "source": self.source,
@@ -84,6 +88,7 @@ class Encoder:
             "sha256": self.sha256,
             "engine": self.engine.name,
             "threads": self.engine.threads,
+            **{key: getattr(self.engine, key) for key in ("device", "dtype") if hasattr(self.engine, key)},
             "dimension": self.dimension,
             "max_seq_length": self.max_seq_length,
             "layers": self.config.bert.num_hidden_layers,
@@ -159,9 +164,9 @@ class Encoder:
         n_chunks = np.ones(len(items), dtype=np.int64)
         pooled = np.zeros((len(items), self.dimension), dtype=np.float32)
         token_states: list[np.ndarray] = []
-        starts = range(0, len(items), BLOCK)
+        starts = range(0, len(items), self.block)
         with progress_bar(len(items), show_progress) as bar:
-            tokenized = batching.prefetched(self.tokenizer.encode, [items[s : s + BLOCK] for s in starts])
+            tokenized = batching.prefetched(self.tokenizer.encode, [items[s : s + self.block] for s in starts])
             for start, block in zip(starts, tokenized, strict=True):
                 counts[start : start + len(block)] = [len(t) for t in block]
                 self._check_long(block, start, on_long)
@@ -265,14 +270,16 @@ class Encoder:
     def _embed_units(self, units: list[list[int]], batch_size: int, tokens: bool = False) -> Any:
         """Run the engine over id lists in length-sorted batches; pooled (N, D) or a list of token states."""
         lengths = [len(u) for u in units]
-        pooled = np.empty((len(units), self.dimension), dtype=np.float32)
+        cuts = list(self._cut(lengths, max(batch_size, self.min_rows), self.max_tokens))
+        batches = (batching.pad([units[i] for i in rows], self.tokenizer.pad_id) for rows in cuts)
+        if not tokens:  # pooled by the engine where it can (on its device), else on the host
+            pooled = np.empty((len(units), self.dimension), dtype=np.float32)
+            for rows, vectors in zip(cuts, pooled_batches(self.engine, batches, self.config.pooling.mode), strict=True):
+                pooled[rows] = vectors
+            return pooled
         states_out: list[np.ndarray] = [np.empty(0)] * len(units)
-        for rows in batching.plan(lengths, batch_size, self.max_tokens):
-            ids, lens = batching.pad([units[i] for i in rows], self.tokenizer.pad_id)
+        for rows, (ids, lens) in zip(cuts, batches, strict=True):
             states = self.engine.forward(ids, lens)  # (B, T, D)
-            if tokens:
-                for r, i in enumerate(rows):
-                    states_out[i] = np.array(states[r, : lens[r]], dtype=np.float32)
-            else:
-                pooled[rows] = pool(states, lens, self.config.pooling.mode)
-        return states_out if tokens else pooled
+            for r, i in enumerate(rows):
+                states_out[i] = np.array(states[r, : lens[r]], dtype=np.float32)
+        return states_out

@@ -22,6 +22,8 @@ def load(
     engine: str = "auto",
     threads: int | None = None,
     allow_download: bool = True,
+    device: str | None = None,
+    dtype: str | None = None,
 ) -> Encoder:
     """Load a sentence-transformers BERT model (default: sentence-transformers/all-MiniLM-L6-v2).
 
@@ -29,6 +31,8 @@ def load(
     an installed weights package, or downloaded on first use.
     engine: "auto" (the fastest installed) or a name from minilm.engines.ENGINES ("numpy" always works).
     threads: compute threads for engines that control them (None: the engine's default).
+    device, dtype: the torch engine's "auto" | "cpu" | "cuda" | "mps" and "float32" | "float16" | "bfloat16"
+    (None: "auto" and "float32"); given with engine="auto" they pick the torch engine, with any other an InputError.
     The weights of a known model must have its official sha256; a mismatch raises DigestMismatchError.
     """
     resolved = resolve(name_or_path, allow_download=allow_download)
@@ -42,6 +46,6 @@ def load(
         )
     tokenizer = Tokenizer.from_folder(folder)
     checkpoint = Checkpoint(folder, sha256)
-    built = engines.create(engine, checkpoint, threads)
+    built = engines.create(engine, checkpoint, threads, device=device, dtype=dtype)
     log.info("loaded %s from %s (%s) on engine %s", resolved.name, folder.path, resolved.source, built.name)
     return Encoder(resolved.name, folder, tokenizer, built, sha256, resolved.source)

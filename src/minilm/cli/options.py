@@ -20,6 +20,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-e", "--engine", default="auto", help="engine: auto (fastest installed) or a name")
     parser.add_argument("--threads", type=int, default=None, help="compute threads (engines that set them)")
+    parser.add_argument("--device", default=None, help="torch engine: auto (default), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--dtype", default=None, help="torch engine: float32 (default), float16 or bfloat16")
     parser.add_argument("--offline", action="store_true", help="never download; fail if the model is absent")
 
 
@@ -29,7 +31,8 @@ def load_model(args: argparse.Namespace) -> Encoder:
     model = args.model
     if model and Path(model).suffix.lower() in DATA_SUFFIXES and not Path(model).is_dir():
         raise InputError(f"-m {model} looks like a data file, not a model folder or hub name; did you mean -i {model}?")
-    return load(model, engine=args.engine, threads=args.threads, allow_download=not args.offline)
+    return load(model, engine=args.engine, threads=args.threads, allow_download=not args.offline,
+                device=args.device, dtype=args.dtype)  # fmt: skip
 
 
 def positive_int(text: str) -> int:

@@ -24,10 +24,11 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=_port, default=8000, help="1..65535; 0: a free port, logged once bound")
     parser.add_argument("--model-id", default=None, help="model name reported to clients (default: the model's)")
-    parser.add_argument(
-        "--max-batch-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="padded tokens per engine call"
-    )
-    parser.add_argument("--max-batch-size", type=int, default=32, help="inputs per engine call")
+    parser.add_argument("--max-batch-tokens", type=int, default=None,
+                        help=f"padded tokens per engine call (default: {DEFAULT_MAX_TOKENS}; on a GPU: "
+                        "the torch engine's)")  # fmt: skip
+    parser.add_argument("--max-batch-size", type=int, default=None,
+                        help="inputs per engine call (default: 32; on a GPU: the torch engine's)")  # fmt: skip
     parser.add_argument("--window-batches", type=int, default=8,
                         help="batches' worth of queued inputs sorted by length together")  # fmt: skip
     parser.add_argument(
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from minilm.server.connections import uvicorn_settings
     from minilm.server.index_access import open_index
 
+    args.max_batch_tokens, args.max_batch_size = _batch_limits(args)
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -117,3 +119,16 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is outside 1..65535 (0: a free port the system picks)")
     return port
+
+
+def _batch_limits(args: argparse.Namespace) -> tuple[int, int]:
+    """--max-batch-tokens / --max-batch-size, defaulting to the CPU's sizes or, when the torch engine will run
+    on a GPU (--engine torch, or auto with a CUDA device), to its GPU batch hints."""
+    from minilm.engines.torch_engine.devices import on_gpu
+
+    tokens, rows = DEFAULT_MAX_TOKENS, 32
+    if (args.max_batch_tokens is None or args.max_batch_size is None) and on_gpu(args.engine, args.device):
+        from minilm.engines.torch_engine.engine import GPU_HINTS
+
+        tokens, rows = GPU_HINTS.max_tokens, GPU_HINTS.min_rows
+    return args.max_batch_tokens or tokens, args.max_batch_size or rows

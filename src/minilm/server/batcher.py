@@ -25,8 +25,9 @@ import numpy as np
 
 from minilm import batching
 from minilm.encoder import DEFAULT_MAX_TOKENS, Encoder
+from minilm.engines.base import batch_cuts, pooled_batches
 from minilm.errors import MinilmError
-from minilm.pooling import l2_normalize, pool
+from minilm.pooling import l2_normalize
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,7 @@ class Batcher:
 
     def _embed(self, window: list[tuple[_Job, int]]) -> None:
         lengths = [len(job.units[row]) for job, row in window]
-        for rows in batching.plan(lengths, self.max_batch_size, self.max_batch_tokens):
+        for rows in batch_cuts(self.encoder.engine)(lengths, self.max_batch_size, self.max_batch_tokens):
             items = [window[i] for i in rows if not window[i][0].cancelled]
             if len(items) < len(rows) and self.observer is not None:
                 self.observer.on_dropped(len(rows) - len(items))  # taken, but their requests went away since
@@ -237,8 +238,8 @@ class Batcher:
             started = time.perf_counter()
             try:
                 ids, lens = batching.pad([job.units[row] for job, row in items], self.encoder.tokenizer.pad_id)
-                states = self.encoder.engine.forward(ids, lens)  # (B, T, D)
-                pooled = pool(states, lens, self.encoder.config.pooling.mode)  # (B, D)
+                mode = self.encoder.config.pooling.mode
+                (pooled,) = pooled_batches(self.encoder.engine, [(ids, lens)], mode)  # (B, D), on the engine's device
             except Exception as exc:  # the engine failed: every request in the batch gets the error
                 log.exception("engine failed on a batch of %d inputs", len(items))
                 for job, _ in items:

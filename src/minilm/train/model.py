@@ -9,7 +9,6 @@ over keys checked by minilm.checkpoint.weights.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -79,7 +78,8 @@ class Attention(nn.Module):
         self.heads, self.head_size = c.num_attention_heads, c.head_size
         self.attention_dropout = attention_dropout
 
-    def forward(self, x: torch.Tensor, mask_bias: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """x (B, T, H); keep (B, 1, 1, T) bool, True on a row's real tokens (padded keys are never attended)."""
         b, t, h = x.shape
         proj: SelfAttentionProjections = getattr(self, "self")  # noqa: B009
 
@@ -87,10 +87,10 @@ class Attention(nn.Module):
             return linear(x).view(b, t, self.heads, self.head_size).transpose(1, 2)  # (B, nh, T, hs)
 
         q, k, v = heads(proj.query), heads(proj.key), heads(proj.value)
-        scores = q @ k.transpose(-1, -2) / math.sqrt(self.head_size) + mask_bias  # (B, nh, T, T)
-        probs = F.dropout(scores.softmax(-1), self.attention_dropout, self.training)
-        context = (probs @ v).transpose(1, 2).reshape(b, t, h)  # (B, T, H)
-        return self.output(context, x)
+        # softmax(q k^T / sqrt(hs) + mask) v, fused by torch (flash / memory-efficient kernels on a GPU)
+        dropout = self.attention_dropout if self.training else 0.0
+        context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep, dropout_p=dropout)  # (B, nh, T, hs)
+        return self.output(context.transpose(1, 2).reshape(b, t, h), x)  # (B, T, H)
 
 
 class Intermediate(nn.Module):
@@ -114,8 +114,8 @@ class Layer(nn.Module):
         self.intermediate = Intermediate(c)
         self.output = DenseNorm(c.intermediate_size, c, hidden_dropout)
 
-    def forward(self, x: torch.Tensor, mask_bias: torch.Tensor) -> torch.Tensor:
-        x = self.attention(x, mask_bias)
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        x = self.attention(x, keep)
         return self.output(self.intermediate(x), x)
 
 
@@ -144,11 +144,10 @@ class Bert(nn.Module):
         """input_ids (B, T) int64, lengths (B,) -> token states (B, T, H)."""
         t = input_ids.shape[1]
         keep = torch.arange(t, device=input_ids.device)[None, :] < lengths[:, None]  # (B, T)
-        mask_bias = torch.zeros(keep.shape, device=input_ids.device)
-        mask_bias = mask_bias.masked_fill(~keep, torch.finfo(torch.float32).min)[:, None, None, :]  # (B, 1, 1, T)
+        keep = keep[:, None, None, :]  # (B, 1, 1, T): every query row sees its text's tokens only
         x = self.embeddings(input_ids)
         for layer in self.encoder.layer:
-            x = layer(x, mask_bias)
+            x = layer(x, keep)
         return x
 
 
