@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from minilm.encoder import Encoder
 from minilm.errors import InputError
-from minilm.server import openai, search_api, tei
+from minilm.server import openai, page, search_api, tei
 from minilm.server.auth import AuthMiddleware
 from minilm.server.body_limit import BodyLimitMiddleware
 from minilm.server.config import ServerConfig
@@ -53,6 +53,7 @@ def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: Searc
     app.include_router(openai.router)
     app.include_router(tei.router)
     app.include_router(search_api.router)
+    app.include_router(page.router)  # GET /ui: the search page
     _add_service_routes(app, service)
     _add_error_handlers(app)
 

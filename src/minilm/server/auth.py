@@ -2,7 +2,8 @@
 
 Keys come from $MINILM_API_KEYS (comma-separated) or a key file (see config.read_api_keys). With no key the
 server is open, which is the default on loopback; `minilm serve` warns when it binds a public interface open.
-/health, /metrics and the API docs stay open so that probes and scrapers need no key.
+/health, /metrics and the API docs stay open so that probes and scrapers need no key; so does the search page
+(/ui: it holds no data and sends the key the user gives it with each /search).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from minilm.server.errors import error_response
 
-OPEN_PATHS = frozenset({"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset({"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
+                        "/ui", "/ui/app.js", "/ui/style.css"})  # fmt: skip
 
 
 class AuthMiddleware:

@@ -143,6 +143,7 @@ class SearchRequest(BaseModel):
     query: StrictStr | list[StrictFloat | StrictInt]
     k: StrictInt = Field(10, ge=1, le=1000)
     filter: dict[str, Any] | None = None
+    include_document: StrictBool = False  # also return each hit's whole document (the search page shows it)
 
 
 class SearchHit(BaseModel):
@@ -152,6 +153,7 @@ class SearchHit(BaseModel):
     metadata: dict[str, Any] | None = None
     start: int | None = None  # the matching window's character span in the document, when the index has one
     end: int | None = None
+    document: str | None = None  # with include_document: the whole document the window [start, end) is in
 
 
 class SearchResponse(BaseModel):

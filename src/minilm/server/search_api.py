@@ -10,7 +10,7 @@ from starlette.responses import Response
 from minilm.server.errors import ApiError
 from minilm.server.responses import FastJSON
 from minilm.server.schemas import SearchRequest, SearchResponse
-from minilm.server.search import hit_to_dict
+from minilm.server.search import add_documents, hit_to_dict
 from minilm.server.service import ServiceDep
 
 router = APIRouter(tags=["search"])
@@ -31,4 +31,7 @@ async def search(body: SearchRequest, request: Request, service: ServiceDep) -> 
             raise ApiError(400, f"query vector has {query.size} values, expected {encoder.dimension} finite "
                                 "floats", param="query")  # fmt: skip
     hits = await run_in_threadpool(service.index.search, query, body.k, body.filter)
-    return FastJSON({"hits": [hit_to_dict(h) for h in hits]})
+    out = [hit_to_dict(h) for h in hits]
+    if body.include_document:
+        await run_in_threadpool(add_documents, service.index, out)
+    return FastJSON({"hits": out})
