@@ -38,3 +38,12 @@ def sample(golden) -> tuple[list[str], np.ndarray]:  # type: ignore[no-untyped-d
 def expected(real_model, sample) -> np.ndarray:  # type: ignore[no-untyped-def]
     """minilm.load().encode of the sample: what every adapter must give."""
     return np.asarray(real_model.encode(sample[0]))
+
+
+def assert_vectors(ours: object, expected: np.ndarray, reference: np.ndarray | None = None) -> None:
+    """An adapter's vectors: the library's within 1e-6 and, when given, the reference's within 1e-5."""
+    got = np.array(ours, dtype=np.float32)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() < 1e-6
+    if reference is not None:
+        assert np.abs(got - reference).max() < 1e-5

@@ -10,11 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integrations.conftest import CORPUS, QUERIES
+from minilm.integrations import chroma
+from tests.integrations.conftest import CORPUS, QUERIES, assert_vectors
 
 pytestmark = pytest.mark.integration
-
-chroma = pytest.importorskip("minilm.integrations.chroma", exc_type=ImportError)
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +33,7 @@ def client():  # type: ignore[no-untyped-def]
 
 def test_vectors_equal_the_library_and_the_reference(function, sample, expected) -> None:
     texts, reference = sample
-    ours = np.array(function(texts), dtype=np.float32)
-    assert ours.shape == (len(texts), 384)
-    assert np.abs(ours - expected).max() < 1e-6
-    assert np.abs(ours - reference).max() < 1e-5
+    assert_vectors(function(texts), expected, reference)
 
 
 class _NumpySession:

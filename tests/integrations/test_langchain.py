@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
 import pytest
 
-from tests.integrations.conftest import CORPUS, QUERIES
+from minilm.integrations import langchain
+from tests.integrations.conftest import CORPUS, QUERIES, assert_vectors
 
 pytestmark = pytest.mark.integration
-
-langchain = pytest.importorskip("minilm.integrations.langchain", exc_type=ImportError)
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +19,8 @@ def embeddings():  # type: ignore[no-untyped-def]
 
 def test_vectors_equal_the_library_and_the_reference(embeddings, sample, expected) -> None:
     texts, reference = sample
-    ours = np.array(embeddings.embed_documents(texts), dtype=np.float32)
-    assert ours.shape == (len(texts), 384)
-    assert np.abs(ours - expected).max() < 1e-6
-    assert np.abs(ours - reference).max() < 1e-5
-    query = np.array(embeddings.embed_query(texts[3]), dtype=np.float32)
-    assert np.abs(query - expected[3]).max() < 1e-6
+    assert_vectors(embeddings.embed_documents(texts), expected, reference)
+    assert_vectors(embeddings.embed_query(texts[3]), expected[3])
 
 
 def test_async_methods_run_off_the_event_loop(embeddings, sample, expected) -> None:
@@ -50,8 +44,8 @@ def test_async_methods_run_off_the_event_loop(embeddings, sample, expected) -> N
         return vectors, query, ticks
 
     vectors, query, ticks = asyncio.run(main())
-    assert np.abs(np.array(vectors, dtype=np.float32) - expected).max() < 1e-6
-    assert np.abs(np.array(query, dtype=np.float32) - expected[5]).max() < 1e-6
+    assert_vectors(vectors, expected)
+    assert_vectors(query, expected[5])
     assert ticks > 10  # the loop kept running while the texts were embedded
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
 import pytest
 
-from tests.integrations.conftest import CORPUS, QUERIES
+from minilm.integrations import llamaindex
+from tests.integrations.conftest import CORPUS, QUERIES, assert_vectors
 
 pytestmark = pytest.mark.integration
-
-llamaindex = pytest.importorskip("minilm.integrations.llamaindex", exc_type=ImportError)
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +19,9 @@ def embed_model():  # type: ignore[no-untyped-def]
 
 def test_vectors_equal_the_library_and_the_reference(embed_model, sample, expected) -> None:
     texts, reference = sample
-    ours = np.array(embed_model.get_text_embedding_batch(texts), dtype=np.float32)
-    assert ours.shape == (len(texts), 384)
-    assert np.abs(ours - expected).max() < 1e-6
-    assert np.abs(ours - reference).max() < 1e-5
-    one = np.array(embed_model.get_text_embedding(texts[2]), dtype=np.float32)
-    query = np.array(embed_model.get_query_embedding(texts[4]), dtype=np.float32)
-    assert np.abs(one - expected[2]).max() < 1e-6 and np.abs(query - expected[4]).max() < 1e-6
+    assert_vectors(embed_model.get_text_embedding_batch(texts), expected, reference)
+    assert_vectors(embed_model.get_text_embedding(texts[2]), expected[2])
+    assert_vectors(embed_model.get_query_embedding(texts[4]), expected[4])
 
 
 def test_async_methods_give_the_same_vectors(embed_model, sample, expected) -> None:
@@ -40,9 +34,9 @@ def test_async_methods_give_the_same_vectors(embed_model, sample, expected) -> N
         return batch, one, query
 
     batch, one, query = asyncio.run(main())
-    assert np.abs(np.array(batch, dtype=np.float32) - expected).max() < 1e-6
-    assert np.abs(np.array(one, dtype=np.float32) - expected[1]).max() < 1e-6
-    assert np.abs(np.array(query, dtype=np.float32) - expected[6]).max() < 1e-6
+    assert_vectors(batch, expected)
+    assert_vectors(one, expected[1])
+    assert_vectors(query, expected[6])
 
 
 def test_vector_store_index_retrieves_the_expected_documents(embed_model) -> None:

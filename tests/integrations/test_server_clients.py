@@ -30,8 +30,9 @@ def expected(real_model) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 def test_langchain_openai_embeddings(server, expected) -> None:
-    langchain_openai = pytest.importorskip("langchain_openai")
-    client = langchain_openai.OpenAIEmbeddings(model=MODEL, base_url=f"{server.url}/v1", api_key=KEY,
+    from langchain_openai import OpenAIEmbeddings
+
+    client = OpenAIEmbeddings(model=MODEL, base_url=f"{server.url}/v1", api_key=KEY,
                                                check_embedding_ctx_length=False)  # fmt: skip
     vectors = np.array(client.embed_documents(TEXTS), dtype=np.float32)
     assert np.abs(vectors - expected).max() < 1e-6
@@ -39,8 +40,9 @@ def test_langchain_openai_embeddings(server, expected) -> None:
 
 
 def test_llamaindex_openai_embedding(server, expected) -> None:
-    openai_embedding = pytest.importorskip("llama_index.embeddings.openai")
-    client = openai_embedding.OpenAIEmbedding(model_name=MODEL, api_base=f"{server.url}/v1", api_key=KEY)
+    from llama_index.embeddings.openai import OpenAIEmbedding
+
+    client = OpenAIEmbedding(model_name=MODEL, api_base=f"{server.url}/v1", api_key=KEY)
     vectors = np.array(client.get_text_embedding_batch(TEXTS), dtype=np.float32)
     assert np.abs(vectors - expected).max() < 1e-6
 

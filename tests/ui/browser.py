@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium import webdriver
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -16,7 +17,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 def chromium(profile: Path) -> Any:
     """A selenium WebDriver on /usr/bin/chromium (scripts/test installs it), with a fresh --user-data-dir."""
-    webdriver = pytest.importorskip("selenium.webdriver")
     driver_path = shutil.which("chromedriver")
     if not Path(CHROMIUM).exists() or driver_path is None:
         pytest.fail("Chromium is missing: apt-get install chromium chromium-driver (scripts/test does, as root)")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib import image
 
 from minilm.cli.main import main
 from minilm.errors import InputError
@@ -17,8 +18,6 @@ from minilm.plot import ClusterMap, cluster_map, save_map
 from minilm.plot.cluster_map import palette, shorten
 from tests.conftest import DATA
 from tests.ui.browser import chromium
-
-image = pytest.importorskip("matplotlib.image")
 
 
 @pytest.fixture(scope="module")
