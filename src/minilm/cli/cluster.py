@@ -27,12 +27,24 @@ def add_parser(sub: Any) -> None:
         "--central", type=positive_int, default=3, help="most central texts shown per cluster (default 3)"
     )
     parser.add_argument("--members", action="store_true", help="write one row per text (cluster, id, text) instead")
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        default=None,
+        help="also draw the cluster map: .png (pip install 'minilm[plot]') or .html (self-contained)",
+    )
+    parser.add_argument("--projection", choices=("auto", "pca", "tsne"), default="auto",
+                        help="--plot's 2D projection (auto: t-SNE up to 10,000 texts, else PCA)")  # fmt: skip
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from minilm.index.cluster import communities, kmeans
 
+    if args.plot:
+        from minilm.plot import check_map_path
+
+        check_map_path(args.plot)
     ids, texts, vectors = load_collection(args)
     if args.algorithm == "kmeans":
         clusters = kmeans(vectors, args.k, range(2, args.max_k + 1))
@@ -49,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
             rows = [{**r, "central_ids": json.dumps(r["central_ids"]),
                      "central_texts": json.dumps(r["central_texts"], ensure_ascii=False)} for r in rows]  # fmt: skip
         write_rows(args.output, rows, ["cluster", "size", "central_ids", "central_texts"])
+    if args.plot:
+        from minilm.plot import cluster_map, save_map
+
+        save_map(cluster_map(texts, vectors, clusters, args.projection), args.plot)
+        print(f"cluster map written to {args.plot}", file=sys.stderr)
     clustered = sum(c.size for c in clusters)
     print(f"{len(clusters)} clusters covering {clustered} of {len(ids)} texts", file=sys.stderr)
     return 0

@@ -4,6 +4,7 @@ Keys come from $MINILM_API_KEYS (comma-separated) or a key file (see config.read
 server is open, which is the default on loopback; `minilm serve` warns when it binds a public interface open.
 GET (and HEAD) of /health, / and /ping (the health probes), /metrics and the API docs stay open so that probes
 and scrapers need no key; POST / (text-embeddings-inference's embed route) needs one like every other route.
+The search page (/ui) is open too: it holds no data and sends the key the user gives it with each /search.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from minilm.server.errors import error_response
 
-OPEN_PATHS = frozenset(
-    {"/health", "/", "/ping", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
-)
+OPEN_PATHS = frozenset({"/health", "/", "/ping", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc",
+                        "/openapi.json", "/ui", "/ui/app.js", "/ui/style.css"})  # fmt: skip
 OPEN_METHODS = frozenset({"GET", "HEAD"})
 
 

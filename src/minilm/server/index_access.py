@@ -44,6 +44,13 @@ def hit_to_dict(hit: Any) -> dict[str, Any]:
     return out
 
 
+def add_documents(index: SearchIndex, hits: list[dict[str, Any]]) -> None:
+    """Give each hit its whole document text, from an index that can look one up (`document(id)`)."""
+    lookup = getattr(index, "document", None)
+    for hit in hits:
+        hit["document"] = lookup(hit["id"]) if lookup is not None else None
+
+
 class _IndexSearch:
     """minilm.Index behind the SearchIndex contract: a query vector in, Hit objects out."""
 
@@ -52,6 +59,10 @@ class _IndexSearch:
 
     def search(self, query: np.ndarray, k: int, filter: Mapping[str, Any] | None = None) -> Sequence[Any]:
         return self.index.search(query, k=k, where=dict(filter) if filter else None)
+
+    def document(self, doc_id: str) -> str | None:
+        found = self.index.get(doc_id)
+        return None if found is None else str(found[0])
 
 
 def open_index(path: str | os.PathLike[str]) -> SearchIndex:

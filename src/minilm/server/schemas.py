@@ -238,6 +238,7 @@ class SearchRequest(StrictRequest):
     filter: dict[str, FilterValue] | None = Field(None, description="metadata field -> value, all must be equal")
 
     _filter = field_validator("filter", mode="before")(check_filter)
+    include_document: StrictBool = False  # also return each hit's whole document (the search page shows it)
 
 
 class SearchHit(BaseModel):
@@ -247,6 +248,7 @@ class SearchHit(BaseModel):
     metadata: dict[str, Any] | None = None
     start: int | None = None  # the matching window's character span in the document, when the index has one
     end: int | None = None
+    document: str | None = None  # with include_document: the whole document the window [start, end) is in
 
 
 class SearchResponse(BaseModel):

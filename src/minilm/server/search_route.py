@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from minilm.server.errors import ApiError
-from minilm.server.index_access import hit_to_dict
+from minilm.server.index_access import add_documents, hit_to_dict
 from minilm.server.responses import FastJSON
 from minilm.server.schemas import SearchRequest, SearchResponse
 from minilm.server.service import ServiceDep
@@ -47,4 +47,7 @@ async def search(body: SearchRequest, request: Request, service: ServiceDep) -> 
     else:
         query = unit_query(body.query, encoder.dimension)
     hits = await run_in_threadpool(service.index.search, query, body.k, body.filter)
-    return FastJSON({"hits": [hit_to_dict(h) for h in hits]})
+    out = [hit_to_dict(h) for h in hits]
+    if body.include_document:
+        await run_in_threadpool(add_documents, service.index, out)
+    return FastJSON({"hits": out})

@@ -1,0 +1,49 @@
+"""minilm as a LangChain `Embeddings`: in-process all-MiniLM-L6-v2, no torch, no server.
+
+    from minilm.integrations.langchain import MiniLMEmbeddings
+    from langchain_core.vectorstores import InMemoryVectorStore
+    store = InMemoryVectorStore.from_texts(texts, MiniLMEmbeddings())
+
+Needs pip install 'minilm[langchain]' (langchain-core only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from minilm.encoder import Encoder
+from minilm.integrations.encoders import embed, require, resolve_encoder
+
+require("langchain_core", "langchain-core", "langchain")
+
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
+
+class MiniLMEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 (or another sentence-transformers BERT) behind LangChain's Embeddings interface.
+
+    model: a hub name or folder for minilm.load (default: all-MiniLM-L6-v2), or an Encoder already loaded.
+    engine, threads: passed to minilm.load; the model is loaded once and shared by adapters asking for the same.
+    batch_size: texts per engine call. on_long: the encoder's policy for texts over 256 tokens ("truncate",
+    like the reference; "warn", "error" or "chunk").
+    The async methods run the sync ones on a worker thread, so the event loop is never blocked.
+    """
+
+    def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
+                 batch_size: int = 32, on_long: str = "truncate"):  # fmt: skip
+        self.encoder = resolve_encoder(model, engine, threads, on_long)
+        self.batch_size, self.on_long = batch_size, on_long
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One unit-length vector (a list of 384 floats) per text."""
+        return embed(self.encoder, texts, self.batch_size, self.on_long).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of one query text (the model embeds queries and documents alike)."""
+        return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self.embed_query, text)
