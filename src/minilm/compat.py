@@ -68,7 +68,7 @@ class SentenceTransformer:
             batch_size=batch_size,
             normalize=True if normalize_embeddings else None,
             show_progress=show_progress_bar,
-            output=_OUTPUTS[output_value],  # type: ignore[arg-type]
+            output=_OUTPUTS[output_value],
             precision=precision,
         )
         if convert_to_tensor:

@@ -7,6 +7,7 @@ engine -> pooling) -> finish (combine a text's windows -> normalize -> output pr
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -126,15 +127,21 @@ class Encoder:
         show_progress: bool | None = ..., *, output: Literal["token"], precision: Precision = ...,
         on_long: OnLong = ..., chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
     ) -> list[np.ndarray]: ...  # fmt: skip
+    @overload
+    def encode(
+        self, texts: str | Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
+        show_progress: bool | None = ..., output: str = ..., precision: str = ..., on_long: str = ...,
+        chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+    ) -> np.ndarray | list[np.ndarray]: ...  # fmt: skip
     def encode(
         self,
         texts: str | Iterable[str],
         batch_size: int = 32,
         normalize: bool | None = None,
         show_progress: bool | None = None,
-        output: Literal["sentence", "token"] = "sentence",
-        precision: Precision = "float32",
-        on_long: OnLong = "truncate",
+        output: Literal["sentence", "token"] | str = "sentence",
+        precision: Precision | str = "float32",
+        on_long: OnLong | str = "truncate",
         chunk_overlap: int = DEFAULT_OVERLAP,
         ranges: np.ndarray | None = None,
     ) -> np.ndarray | list[np.ndarray]:
@@ -163,9 +170,9 @@ class Encoder:
         batch_size: int = 32,
         normalize: bool | None = None,
         show_progress: bool | None = None,
-        output: Literal["sentence", "token"] = "sentence",
-        precision: Precision = "float32",
-        on_long: OnLong = "truncate",
+        output: Literal["sentence", "token"] | str = "sentence",
+        precision: Precision | str = "float32",
+        on_long: OnLong | str = "truncate",
         chunk_overlap: int = DEFAULT_OVERLAP,
         ranges: np.ndarray | None = None,
     ) -> tuple[np.ndarray | list[np.ndarray], EncodeInfo]:
@@ -217,7 +224,7 @@ class Encoder:
         bounds = np.searchsorted(prepared.owners, np.arange(len(prepared.info.chunks) + 1))
         return [
             Chunks(vectors[a:b], prepared.spans[a:b], [len(u) for u in prepared.units[a:b]])
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+            for a, b in itertools.pairwise(bounds)
         ]
 
     # -- the pipeline, step by step ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from minilm.config import BertConfig
 
 from ..conftest import DATA, write_tiny_model
 
-HWM = '''
+HWM = """
 from pathlib import Path
 def memory_mb(field):
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -31,9 +31,11 @@ def memory_mb(field):
             return int(line.split()[1]) / 1024
 def reset_peak():
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM starts again from the current RSS
-'''
+"""
 
-ONE_BIG_TEXT = HWM + '''
+ONE_BIG_TEXT = (
+    HWM
+    + """
 import json, time
 import numpy as np
 import minilm
@@ -49,9 +51,12 @@ peak = memory_mb("VmHWM")
 _, info = model.encode_with_info([text])
 print(json.dumps({"cpu": cpu, "footprint": footprint, "peak": peak, "diff": float(np.abs(vector - first).max()),
                   "count": int(info.token_counts[0]), "exact": bool(info.exact[0])}))
-'''
+"""
+)
 
-MANY_TEXTS = HWM + '''
+MANY_TEXTS = (
+    HWM
+    + """
 import json, sys
 import minilm
 folder, corpus, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -64,7 +69,8 @@ before = memory_mb("VmRSS")
 vectors, info = model.encode_with_info(texts)
 print(json.dumps({"before": before, "peak": memory_mb("VmHWM"), "shape": list(vectors.shape),
                   "truncated": int(info.truncated.sum())}))
-'''
+"""
+)
 
 
 def run(script: str, *args: str) -> dict:  # type: ignore[type-arg]

@@ -132,8 +132,11 @@ def test_prefix_reads_give_the_whole_tokenizations_first_tokens(real_model, monk
         (lambda m: m.encode(["a"], normalize="no"), minilm.InputTypeError, "normalize is 'no'"),
         (lambda m: m.encode("a dog", precision="int8"), minilm.InputError, "on a single text needs `ranges`"),
         (lambda m: m.encode(["a dog"], precision="uint8"), minilm.InputError, "on a single text needs `ranges`"),
-        (lambda m: m.encode(["a", "b"], precision="int8", ranges=np.ones(8)), minilm.InputError,
-         r"ranges has shape \(8,\), expected \(2, 8\)"),
+        (
+            lambda m: m.encode(["a", "b"], precision="int8", ranges=np.ones(8)),
+            minilm.InputError,
+            r"ranges has shape \(8,\), expected \(2, 8\)",
+        ),
         (lambda m: m.encode(["a", "b"], precision="int8", ranges="wide"), minilm.InputTypeError, "ranges is str"),
         (lambda m: m.similarity("a", "b"), minilm.InputTypeError, "a is a str, expected vectors"),
         (lambda m: m.similarity(np.ones(8), [["x"]]), minilm.InputTypeError, "b is list"),

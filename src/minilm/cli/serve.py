@@ -41,8 +41,12 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--max-inputs", type=int, default=2048, help="inputs per request")
     parser.add_argument("--max-payload", type=int, default=8 * 1024 * 1024, help="request body bytes (413 past it)")
     parser.add_argument("--max-input-chars", type=int, default=100_000, help="characters per text (413 past it)")
-    parser.add_argument("--max-queue-tokens", type=int, default=65_536,
-                        help="tokens queued before requests get 429 (a larger request alone is taken when idle)")
+    parser.add_argument(
+        "--max-queue-tokens",
+        type=int,
+        default=65_536,
+        help="tokens queued before requests get 429 (a larger request alone is taken when idle)",
+    )
     parser.add_argument("--api-key-file", default=None, help="file of Bearer keys, one per line (also: "
                         "$MINILM_API_KEYS, comma-separated); no key: no authentication")  # fmt: skip
     parser.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (repeat; '*': any)")

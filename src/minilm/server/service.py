@@ -116,8 +116,9 @@ class Service:
                                     "tokens for all-MiniLM-L6-v2): send that, or split the text",
                                     param=what, code="input_too_long")  # fmt: skip
 
-    async def units_from_texts(self, texts: object, truncate: bool = True, what: str = "input") -> Prepared:
-        """Texts prepared by the encoder (cut to the model's limit); with truncate=False a long text is a 413."""
+    async def units_from_texts(self, texts: object, truncate: bool = True, what: str = "input") -> list[list[int]]:
+        """Units of texts from Encoder.prepare (one per text, cut to the model's limit); with truncate=False a
+        long text is a 413 naming it."""
         encoder = self.ready_encoder()
         try:
             items, _ = as_texts(texts)
@@ -135,7 +136,7 @@ class Service:
             count = f"{'' if prepared.info.exact[i] else 'at least '}{prepared.info.token_counts[i]}"
             raise ApiError(413, f"{what} {i} has {count} tokens, over the model's limit of {encoder.max_seq_length}; "
                                 "shorten it or send truncate: true", param=what, code="input_too_long")  # fmt: skip
-        return prepared
+        return prepared.units
 
     def units_from_ids(self, arrays: Sequence[Sequence[int]], what: str = "input") -> list[list[int]]:
         """Token-id arrays of this model's vocabulary, wrapped in [CLS]/[SEP] unless already, cut to the limit."""
@@ -153,13 +154,13 @@ class Service:
             units.append(tok.truncate(wrapped))
         return units
 
-    async def embed(self, units: Prepared | list[list[int]], request: Request, route: str,
+    async def embed(self, units: list[list[int]], request: Request, route: str,
                     normalize: bool | None = None) -> Embedded:  # fmt: skip
-        """Vectors for prepared texts (or token-id lists) through the batcher, finished by the encoder (normalized
-        as the model's Normalize module does unless `normalize` says); drops the work if the client leaves."""
+        """Vectors for units (one per input) through the batcher, finished by the encoder (normalized as the
+        model's Normalize module does unless `normalize` says); drops the work if the client leaves first."""
         encoder = self.ready_encoder()
         assert self.batcher is not None
-        prepared = units if isinstance(units, Prepared) else Prepared.of_ids(units)
+        prepared = Prepared.of_ids(units)
         try:
             future = self.batcher.submit(prepared.units)
         except QueueFullError as exc:
