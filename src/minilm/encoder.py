@@ -185,8 +185,7 @@ class Encoder:
         if output == "sentence":
             ranges = check_ranges(ranges, precision, len(items), self.dimension)
         tally = Tally(len(items), self.max_seq_length)
-        means = WindowMeans(len(items), self.dimension) if on_long == "chunk" else None
-        pooled = np.zeros((len(items), self.dimension), dtype=np.float32) if means is None else means.sums
+        means = WindowMeans(len(items), self.dimension, weighted=on_long == "chunk")
         states: list[np.ndarray] = []
         with progress_bar(len(items), show_progress) as bar:
             for part in self._parts(items, on_long, chunk_overlap):
@@ -194,17 +193,15 @@ class Encoder:
                 self._check_long(part, on_long)
                 if output == "token":
                     states += self._run(part.units, batch_size, self.max_tokens, tokens=True)
-                elif means is not None:
-                    owners, lengths = np.asarray(part.owners), np.array([len(u) for u in part.units])
-                    means.add(owners, lengths, self.embed_units(part.units, batch_size))
                 else:
-                    pooled[part.owners] = self.embed_units(part.units, batch_size)
+                    lengths = np.array([len(u) for u in part.units])
+                    means.add(np.asarray(part.owners), lengths, self.embed_units(part.units, batch_size))
                 bar.update(part.finished)
         info = tally.info()
         self._warn_long(info, on_long)
         if output == "token":
             return (states[0] if single else states), info
-        vectors = self._finalize(pooled if means is None else means.result(), normalize, precision, ranges)
+        vectors = self._finalize(means.result(), normalize, precision, ranges)
         return (vectors[0] if single else vectors), info
 
     def encode_chunks(
@@ -218,9 +215,7 @@ class Encoder:
         """
         normalize = check_normalize(normalize)
         prepared = self.prepare(texts, "chunk", overlap)
-        vectors = self.embed_units(prepared.units, batch_size)
-        if self._normalizes(normalize):
-            vectors = l2_normalize(vectors)
+        vectors = self._finalize(self.embed_units(prepared.units, batch_size), normalize, "float32", None)
         bounds = np.searchsorted(prepared.owners, np.arange(len(prepared.info.chunks) + 1))
         return [
             Chunks(vectors[a:b], prepared.spans[a:b], [len(u) for u in prepared.units[a:b]])
@@ -262,9 +257,7 @@ class Encoder:
         ranges = check_ranges(ranges, precision, n, self.dimension)
         if pooled.shape != (len(prepared.units), self.dimension):
             raise InputError(f"pooled has shape {pooled.shape}, expected ({len(prepared.units)}, {self.dimension})")
-        if len(prepared.units) == n and np.array_equal(prepared.owners, np.arange(n)):
-            return self._finalize(pooled, normalize, precision, ranges)
-        means = WindowMeans(n, self.dimension)
+        means = WindowMeans(n, self.dimension, weighted=not np.array_equal(prepared.owners, np.arange(n)))
         means.add(prepared.owners, np.array([len(u) for u in prepared.units]), pooled)
         return self._finalize(means.result(), normalize, precision, ranges)
 
