@@ -80,3 +80,11 @@ def test_a_text_over_the_character_limit_is_413_naming_it(raw_server) -> None:
     message = r.json()["error"]["message"]
     assert f"input 2 has {MAX_CHARS + 1:,} characters, over the limit of {MAX_CHARS:,}" in message
     assert "--max-input-chars" in message
+
+
+@pytest.mark.parametrize("field", ["max_input_chars", "max_queue_tokens"])
+def test_new_limits_must_be_positive(field: str) -> None:
+    from minilm.server.config import ServerConfig
+
+    with pytest.raises(minilm.InputError, match=f"{field} must be a positive int, got 0"):
+        ServerConfig(**{field: 0})  # type: ignore[arg-type]
