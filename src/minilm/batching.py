@@ -6,15 +6,14 @@ batch it lands in, because padded positions are masked out of attention and pool
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
 
 RUN_COST_TOKENS = 16
-"""What one engine call costs beyond its tokens, in padded tokens: fitted on batches of 1-32 rows x 8-48 tokens
-(2 threads, quiet machine): onnx 16, onnx-int8 25, numpy 20; onnx on 1 thread 12."""
+"""What one engine call costs beyond its tokens, in padded tokens (fitted per engine: docs/pipeline-notes.md)."""
 
 
 def plan(lengths: Sequence[int], batch_size: int, max_tokens: int,
@@ -24,8 +23,10 @@ def plan(lengths: Sequence[int], batch_size: int, max_tokens: int,
     Rows are sorted by length and cut into consecutive runs that minimise the padded tokens plus `run_cost` per
     engine call (dynamic programming over the cut points). A long sorted input becomes full batches of similar
     lengths; a handful of mixed lengths (a server's few concurrent requests) is split where padding the short
-    ones to the longest would cost more than another call: 20 random STS-B sentences pad to 2.3x their tokens
-    in one batch, 1.3x (tokens + calls) when split. A single row longer than max_tokens gets a batch of its own.
+    ones to the longest would cost more than another call. A large run_cost gives the fewest calls the limits
+    allow. A single row longer than max_tokens gets a batch of its own. Rows of one batch planned again under the
+    same limits come back as that one batch (an optimal plan's batch is an optimal plan of its rows; ties go to
+    the fuller batch).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -74,19 +75,30 @@ R = TypeVar("R")
 def prefetched(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
     """fn(item) for each item in order, the next one computed in a worker thread while the caller uses this one.
 
-    Used to tokenize block i + 1 while block i runs through the engine (tokenizers and ONNX Runtime release the
-    GIL). Exceptions surface in order, when their item is reached.
+    A single item is computed inline (a worker thread would have nothing to overlap with).
     """
-    if len(items) <= 1:  # nothing to overlap with: no worker thread (its start is ~0.1-0.3 ms of a short query)
+    if len(items) <= 1:
         yield from (fn(item) for item in items)
         return
+    yield from ahead(fn(item) for item in items)
+
+
+def ahead(items: Iterable[T]) -> Iterator[T]:
+    """The items of an iterable in order, the next one produced in a worker thread while the caller uses this one.
+
+    Used to tokenize block i + 1 while block i runs through the engine (tokenizers and ONNX Runtime release the
+    GIL); at most two items exist at once. Exceptions surface in order, when their item is reached.
+    """
+    source = iter(items)
+    done = object()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="minilm-prefetch") as worker:
-        pending = worker.submit(fn, items[0])
-        for i in range(len(items)):
+        pending = worker.submit(next, source, done)
+        while True:
             current = pending.result()
-            if i + 1 < len(items):
-                pending = worker.submit(fn, items[i + 1])
-            yield current
+            if current is done:
+                return
+            pending = worker.submit(next, source, done)
+            yield current  # type: ignore[misc]
 
 
 def pad(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

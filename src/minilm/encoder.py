@@ -1,44 +1,36 @@
 """The public encoder object: texts in, sentence vectors out.
 
-Pipeline (one place for all engines): validate -> tokenize in full -> apply the long-text policy ->
-length-sorted batches -> engine.forward -> pooling -> normalize -> output precision -> original order.
+One pipeline for the library, the server and the index:
+prepare (validate -> tokenize what the model reads -> long-text policy) -> embed_units (length-sorted batches ->
+engine -> pooling) -> finish (combine a text's windows -> normalize -> output precision).
 """
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
-from minilm import batching, chunking
+from minilm import batching, prepare
+from minilm.batching import RUN_COST_TOKENS
 from minilm.checkpoint.folder import ModelFolder
-from minilm.engines.base import Engine, batch_cuts, hints_of, pooled_batches
+from minilm.engines.base import Engine, hints_of, pooled_batches
 from minilm.errors import InputError, TooLongError
-from minilm.inputs import as_texts
-from minilm.pooling import l2_normalize
-from minilm.precision import PRECISIONS, quantize
+from minilm.inputs import as_texts, as_vectors, check_normalize, check_ranges
+from minilm.pooling import WindowMeans, l2_normalize
+from minilm.precision import PRECISIONS, Precision, quantize
+from minilm.prepare import DEFAULT_OVERLAP, ON_LONG, EncodeInfo, OnLong, Part, Prepared, Tally
 from minilm.progress import progress_bar
-from minilm.tokenizer import Tokenizer, Tokens
+from minilm.tokenizer import Tokenizer
 
-OnLong = Literal["truncate", "warn", "error", "chunk"]
-ON_LONG = ("truncate", "warn", "error", "chunk")
-BLOCK = 2048  # texts tokenized and embedded at a time (the next block is tokenized while this one embeds)
-# Padded tokens per batch (the token budget). Long texts: 1,024 (4 abstracts of 256 tokens) ran int8 1.4x faster
-# than 8,192 (69 vs 49 SciFact docs/s, alternating rounds) and fp32 level (29.4 vs 29.2), and halved peak memory
-# (ORT's arena grows to the largest batch: 606 -> 282 MB fp32). Short texts fill 32 rows well under it.
-DEFAULT_MAX_TOKENS = 1024
-DEFAULT_OVERLAP = 32  # tokens shared by neighbouring chunk windows
+__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_OVERLAP", "Chunks", "EncodeInfo", "Encoder", "OnLong", "Prepared"]
 
-
-@dataclass(frozen=True)
-class EncodeInfo:
-    """Per-text facts about an encode: full token counts ([CLS]/[SEP] included) and whether each was cut."""
-
-    token_counts: np.ndarray  # (N,) int64
-    truncated: np.ndarray  # (N,) bool
-    chunks: np.ndarray  # (N,) int64: windows embedded per text (1 unless on_long="chunk")
+BLOCK = 256  # texts read at a time (the next block is read while this one embeds); also units per chunk part
+DEFAULT_MAX_TOKENS = 1024  # padded tokens per engine call on a CPU (the token budget; see docs/pipeline-notes.md)
 
 
 @dataclass(frozen=True)
@@ -51,10 +43,22 @@ class Chunks:
 
 
 class Encoder:
-    """A loaded sentence-embedding model. Create it with `minilm.load()`."""
+    """A loaded sentence-embedding model. Create it with `minilm.load()`.
+
+    max_tokens: padded tokens per engine call (default: the engine's batch hints on an accelerator, else
+    DEFAULT_MAX_TOKENS); run_cost: what one engine call costs beyond its tokens, in padded tokens (batching.plan
+    cuts batches where padding would cost more than another call).
+    """
 
     def __init__(self, name: str, folder: ModelFolder, tokenizer: Tokenizer, engine: Engine, sha256: str,
-                 source: str):  # fmt: skip
+                 source: str, *, max_tokens: int | None = None, run_cost: int = RUN_COST_TOKENS):  # fmt: skip
+        hints = hints_of(engine)  # an accelerator's batch sizes (the torch engine on a GPU), else the CPU's
+        if max_tokens is None:
+            max_tokens = hints.max_tokens if hints else DEFAULT_MAX_TOKENS
+        for what, value in (("max_tokens", max_tokens), ("run_cost", run_cost)):
+            if not isinstance(value, int) or value < (1 if what == "max_tokens" else 0):
+                raise InputError(f"{what} must be a {'positive' if what == 'max_tokens' else 'non-negative'} "
+                                 f"int, got {value!r}")  # fmt: skip
         self.name = name
         self.folder = folder
         self.config = folder.config
@@ -62,10 +66,10 @@ class Encoder:
         self.engine = engine
         self.sha256 = sha256
         self.source = source
-        hints = hints_of(engine)  # an accelerator's batch sizes (the torch engine on a GPU), else the CPU's
-        self.max_tokens = hints.max_tokens if hints else DEFAULT_MAX_TOKENS
-        self.min_rows, self.block = (hints.min_rows, hints.block) if hints else (1, BLOCK)
-        self._cut = batch_cuts(engine)
+        self.max_tokens = max_tokens
+        self.run_cost = run_cost
+        self._hints = hints
+        self._block = hints.block if hints else BLOCK
 
     # -- facts -------------------------------------------------------------------------------------------
     @property
@@ -100,39 +104,65 @@ class Encoder:
         return f"Encoder({self.name!r}, engine={self.engine.name!r}, dimension={self.dimension})"
 
     # -- public API ----------------------------------------------------------------------------------------
-    def tokenize(self, texts: str | list[str]) -> list[list[int]]:
+    def tokenize(self, texts: str | Iterable[str]) -> list[list[int]]:
         """Token ids as the model sees them: [CLS] ... [SEP], cut to max_seq_length."""
         items, _ = as_texts(texts)
         return self.tokenizer(items)
 
     def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity matrix (N, M) between vectors a (N, D) or (D,) and b (M, D) or (D,) (default: a)."""
-        left = l2_normalize(np.atleast_2d(np.asarray(a, dtype=np.float32)))
-        right = left if b is None else l2_normalize(np.atleast_2d(np.asarray(b, dtype=np.float32)))
+        left = l2_normalize(as_vectors(a, "a"))
+        right = left if b is None else l2_normalize(as_vectors(b, "b"))
         if left.shape[1] != right.shape[1]:
             raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
         return left @ right.T
 
+    @overload
+    def encode(  # type: ignore[overload-overlap]  # one str gives one array, token states included
+        self, texts: str, batch_size: int = ..., normalize: bool | None = ..., show_progress: bool | None = ...,
+        output: Literal["sentence", "token"] = ..., precision: Precision = ..., on_long: OnLong = ...,
+        chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+    ) -> np.ndarray: ...  # fmt: skip
+    @overload
+    def encode(
+        self, texts: Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
+        show_progress: bool | None = ..., output: Literal["sentence"] = ..., precision: Precision = ...,
+        on_long: OnLong = ..., chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+    ) -> np.ndarray: ...  # fmt: skip
+    @overload
+    def encode(
+        self, texts: Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
+        show_progress: bool | None = ..., *, output: Literal["token"], precision: Precision = ...,
+        on_long: OnLong = ..., chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+    ) -> list[np.ndarray]: ...  # fmt: skip
+    @overload
+    def encode(
+        self, texts: str | Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
+        show_progress: bool | None = ..., output: str = ..., precision: str = ..., on_long: str = ...,
+        chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+    ) -> np.ndarray | list[np.ndarray]: ...  # fmt: skip
     def encode(
         self,
-        texts: str | list[str],
+        texts: str | Iterable[str],
         batch_size: int = 32,
         normalize: bool | None = None,
         show_progress: bool | None = None,
-        output: Literal["sentence", "token"] = "sentence",
-        precision: str = "float32",
-        on_long: OnLong = "truncate",
+        output: Literal["sentence", "token"] | str = "sentence",
+        precision: Precision | str = "float32",
+        on_long: OnLong | str = "truncate",
         chunk_overlap: int = DEFAULT_OVERLAP,
         ranges: np.ndarray | None = None,
-    ) -> Any:
+    ) -> np.ndarray | list[np.ndarray]:
         """Embed texts.
 
         Returns a float32 array (N, D) for a list (an empty list gives (0, D)) and (D,) for one str.
         normalize: None follows the model's pipeline (all-MiniLM-L6-v2 has a Normalize module, so its vectors
         are unit length); True / False force L2 normalization on / off (False gives the raw pooled vectors).
-        output="token" returns each text's token states instead, a list of (tokens, D) arrays.
+        output="token" returns each text's token states instead, a list of (tokens, D) arrays ((tokens, D) for
+        one str).
         precision: "float32", "int8", "uint8", "binary" or "ubinary" (sentence-transformers' meanings;
-        `ranges` (2, D) fixes the int8/uint8 range, else it is taken from the vectors themselves).
+        `ranges` (2, D) fixes the int8/uint8 range, else it is taken from the vectors themselves, which needs
+        several texts).
         on_long: texts over max_seq_length tokens are "truncate"d like the reference (default), truncated
         with a "warn"ing, rejected ("error"), or "chunk"ed into overlapping windows whose mean-pooled
         vectors are averaged weighted by token count.
@@ -144,53 +174,46 @@ class Encoder:
 
     def encode_with_info(
         self,
-        texts: str | list[str],
+        texts: str | Iterable[str],
         batch_size: int = 32,
         normalize: bool | None = None,
         show_progress: bool | None = None,
-        output: Literal["sentence", "token"] = "sentence",
-        precision: str = "float32",
-        on_long: OnLong = "truncate",
+        output: Literal["sentence", "token"] | str = "sentence",
+        precision: Precision | str = "float32",
+        on_long: OnLong | str = "truncate",
         chunk_overlap: int = DEFAULT_OVERLAP,
         ranges: np.ndarray | None = None,
-    ) -> tuple[Any, EncodeInfo]:
-        """Like encode, and also returns EncodeInfo (token counts, truncated flags, chunk counts)."""
+    ) -> tuple[np.ndarray | list[np.ndarray], EncodeInfo]:
+        """Like encode, and also returns EncodeInfo (token counts, truncated flags, chunk counts, exact counts)."""
         items, single = as_texts(texts)
-        self._check_options(output, precision, on_long, batch_size)
+        normalize = check_normalize(normalize)
+        self._check_options(output, precision, on_long, batch_size, chunk_overlap)
         if output == "token" and on_long == "chunk":
             raise InputError("on_long='chunk' gives one vector per text; it cannot return token states")
-
-        counts = np.zeros(len(items), dtype=np.int64)
-        n_chunks = np.ones(len(items), dtype=np.int64)
-        pooled = np.zeros((len(items), self.dimension), dtype=np.float32)
-        token_states: list[np.ndarray] = []
-        starts = range(0, len(items), self.block)
+        if output == "sentence":
+            ranges = check_ranges(ranges, precision, len(items), self.dimension)
+        tally = Tally(len(items), self.max_seq_length)
+        means = WindowMeans(len(items), self.dimension, weighted=on_long == "chunk")
+        states: list[np.ndarray] = []
         with progress_bar(len(items), show_progress) as bar:
-            tokenized = batching.prefetched(self.tokenizer.encode, [items[s : s + self.block] for s in starts])
-            for start, block in zip(starts, tokenized, strict=True):
-                counts[start : start + len(block)] = [len(t) for t in block]
-                self._check_long(block, start, on_long)
+            for part in self._parts(items, on_long, chunk_overlap):
+                tally.add(part)
+                self._check_long(part, on_long)
                 if output == "token":
-                    units = [self.tokenizer.truncate(t.ids) for t in block]
-                    token_states += self._embed_units(units, batch_size, tokens=True)
-                elif on_long == "chunk":
-                    pooled[start : start + len(block)], n_chunks[start : start + len(block)] = self._embed_chunked(
-                        block, batch_size, chunk_overlap
-                    )
+                    states += self._run(part.units, batch_size, self.max_tokens, tokens=True)
                 else:
-                    units = [self.tokenizer.truncate(t.ids) for t in block]
-                    pooled[start : start + len(block)] = self._embed_units(units, batch_size)
-                bar.update(len(block))
-
-        info = EncodeInfo(counts, counts > self.max_seq_length, n_chunks)
+                    lengths = np.array([len(u) for u in part.units])
+                    means.add(np.asarray(part.owners), lengths, self.embed_units(part.units, batch_size))
+                bar.update(part.finished)
+        info = tally.info()
+        self._warn_long(info, on_long)
         if output == "token":
-            return (token_states[0] if single else token_states), info
-        vectors = l2_normalize(pooled) if self._normalizes(normalize) else pooled
-        vectors = quantize(vectors, precision, ranges=ranges)
+            return (states[0] if single else states), info
+        vectors = self._finalize(means.result(), normalize, precision, ranges)
         return (vectors[0] if single else vectors), info
 
     def encode_chunks(
-        self, texts: str | list[str], overlap: int = DEFAULT_OVERLAP, batch_size: int = 32,
+        self, texts: str | Iterable[str], overlap: int = DEFAULT_OVERLAP, batch_size: int = 32,
         normalize: bool | None = None,
     ) -> list[Chunks]:  # fmt: skip
         """Embed every window of each text: one Chunks (vectors, character spans, token counts) per text.
@@ -198,34 +221,77 @@ class Encoder:
         A text that fits in max_seq_length is one window covering it; longer texts are split into windows of
         max_seq_length tokens with `overlap` tokens shared by neighbours.
         """
-        items, _ = as_texts(texts)
-        tokenized = self.tokenizer.encode(items)
-        windows = [
-            chunking.windows(t, self.max_seq_length, overlap, self.tokenizer.cls_id, self.tokenizer.sep_id)
-            for t in tokenized
+        normalize = check_normalize(normalize)
+        prepared = self.prepare(texts, "chunk", overlap)
+        vectors = self._finalize(self.embed_units(prepared.units, batch_size), normalize, "float32", None)
+        bounds = np.searchsorted(prepared.owners, np.arange(len(prepared.info.chunks) + 1))
+        return [
+            Chunks(vectors[a:b], prepared.spans[a:b], [len(u) for u in prepared.units[a:b]])
+            for a, b in itertools.pairwise(bounds)
         ]
-        flat = [w for per_text in windows for w in per_text]
-        vectors = self._embed_units([w.ids for w in flat], batch_size)
-        if self._normalizes(normalize):
-            vectors = l2_normalize(vectors)
-        out, at = [], 0
-        for per_text in windows:
-            out.append(
-                Chunks(
-                    vectors=vectors[at : at + len(per_text)],
-                    spans=[(w.start, w.end) for w in per_text],
-                    token_counts=[len(w.ids) for w in per_text],
-                )
-            )
-            at += len(per_text)
-        return out
 
-    # -- pipeline ------------------------------------------------------------------------------------------
+    # -- the pipeline, step by step ------------------------------------------------------------------------
+    def prepare(self, texts: str | Iterable[str], on_long: OnLong = "truncate",
+                chunk_overlap: int = DEFAULT_OVERLAP) -> Prepared:  # fmt: skip
+        """Texts -> units for the engine under the long-text policy (see Prepared). Reads of each text only what
+        the policy needs: a bounded prefix (truncate/warn/error), or the whole text piece by piece (chunk)."""
+        items, _ = as_texts(texts)
+        self._check_options("sentence", "float32", on_long, 1, chunk_overlap)
+        all_parts = []
+        for part in self._parts(items, on_long, chunk_overlap):
+            self._check_long(part, on_long)
+            all_parts.append(part)
+        prepared = prepare.gather(all_parts, len(items), self.max_seq_length)
+        self._warn_long(prepared.info, on_long)
+        return prepared
+
+    def plan(self, lengths: Sequence[int], batch_size: int, max_tokens: int) -> Iterator[np.ndarray]:
+        """How units of these lengths are cut into engine calls (index arrays, longest-sorted): batching.fill
+        (greedy, linear) for an engine with batch hints (an accelerator), else batching.plan (cost-based)."""
+        if self._hints is not None:
+            return batching.fill(lengths, max(batch_size, self._hints.min_rows), max_tokens)
+        return batching.plan(lengths, batch_size, max_tokens, self.run_cost)
+
+    def embed_units(self, units: Sequence[Sequence[int]], batch_size: int = 32,
+                    max_tokens: int | None = None) -> np.ndarray:  # fmt: skip
+        """Pooled vectors (U, D) float32, not normalized, of token-id units (each [CLS] ... [SEP], at most
+        max_seq_length), run through the engine in length-sorted batches of at most batch_size rows and about
+        max_tokens padded tokens (default: the encoder's). A batch cut by `plan` under the same limits runs as one
+        engine call."""
+        pooled: np.ndarray = self._run(units, batch_size, self.max_tokens if max_tokens is None else max_tokens)
+        return pooled
+
+    def finish(self, prepared: Prepared, pooled: np.ndarray, normalize: bool | None = None,
+               precision: Precision = "float32", ranges: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """One vector per input (N, D) from the units' pooled vectors (U, D): a text's windows combined (mean
+        weighted by token count), normalized as the model's Normalize module does unless `normalize` says,
+        then cast to `precision`."""
+        normalize = check_normalize(normalize)
+        n = len(prepared.info.token_counts)
+        self._check_options("sentence", precision, "truncate", 1, DEFAULT_OVERLAP)
+        ranges = check_ranges(ranges, precision, n, self.dimension)
+        if pooled.shape != (len(prepared.units), self.dimension):
+            raise InputError(f"pooled has shape {pooled.shape}, expected ({len(prepared.units)}, {self.dimension})")
+        means = WindowMeans(n, self.dimension, weighted=not np.array_equal(prepared.owners, np.arange(n)))
+        means.add(prepared.owners, np.array([len(u) for u in prepared.units]), pooled)
+        return self._finalize(means.result(), normalize, precision, ranges)
+
+    # -- internals -----------------------------------------------------------------------------------------
+    def _parts(self, items: list[str], on_long: str, overlap: int) -> Iterator[Part]:
+        """The units of items in parts; beyond one block, the next part is read while the caller embeds this one."""
+        parts = prepare.parts(self.tokenizer, items, on_long, overlap, self._block)
+        return batching.ahead(parts) if len(items) > self._block else parts
+
     def _normalizes(self, normalize: bool | None) -> bool:
         """None follows the model's pipeline (a Normalize module); True / False force it on / off."""
         return self.config.pooling.normalize if normalize is None else normalize
 
-    def _check_options(self, output: str, precision: str, on_long: str, batch_size: int) -> None:
+    def _finalize(self, vectors: np.ndarray, normalize: bool | None, precision: str,
+                  ranges: np.ndarray | None) -> np.ndarray:  # fmt: skip
+        vectors = l2_normalize(vectors) if self._normalizes(normalize) else vectors
+        return quantize(vectors, precision, ranges=ranges)
+
+    def _check_options(self, output: str, precision: str, on_long: str, batch_size: int, overlap: int) -> None:
         if output not in ("sentence", "token"):
             raise InputError(f"output {output!r} is unknown; expected 'sentence' or 'token'")
         if precision not in PRECISIONS:
@@ -234,43 +300,37 @@ class Encoder:
             raise InputError("output='token' returns float32 token states; precision must be 'float32'")
         if on_long not in ON_LONG:
             raise InputError(f"on_long {on_long!r} is unknown; expected one of {ON_LONG}")
-        if not isinstance(batch_size, int) or batch_size < 1:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
+        if on_long == "chunk" and (not isinstance(overlap, int) or not 0 <= overlap < self.max_seq_length - 2):
+            raise InputError(f"chunk overlap must be an int in [0, {self.max_seq_length - 3}], got {overlap!r}")
 
-    def _check_long(self, block: list[Tokens], offset: int, on_long: str) -> None:
-        limit = self.max_seq_length
-        long = [i for i, t in enumerate(block) if len(t) > limit]
-        if not long or on_long in ("truncate", "chunk"):
+    def _check_long(self, part: Part, on_long: str) -> None:
+        """on_long="error": a TooLongError naming the first text over the limit (one unit per text here)."""
+        if on_long != "error":
             return
-        first = long[0]
-        if on_long == "error":
-            raise TooLongError(
-                f"input {offset + first} has {len(block[first])} tokens, over the model's limit of {limit} "
-                f"({len(long)} such texts in this block); use on_long='truncate' or 'chunk'"
+        limit = self.max_seq_length
+        for owner, tokens, exact in zip(part.owners, part.tokens, part.exact, strict=True):
+            if tokens > limit:
+                raise TooLongError(
+                    f"input {owner} has {'' if exact else 'at least '}{tokens} tokens, over the model's limit of "
+                    f"{limit}; use on_long='truncate' or 'chunk'"
+                )
+
+    def _warn_long(self, info: EncodeInfo, on_long: str) -> None:
+        long = np.flatnonzero(info.truncated)
+        if on_long == "warn" and len(long):
+            first = int(long[0])
+            at_least = "" if info.exact[first] else "at least "
+            warnings.warn(
+                f"{len(long)} texts over {self.max_seq_length} tokens were truncated (first: input {first}, "
+                f"{at_least}{info.token_counts[first]} tokens); on_long='chunk' embeds them whole",
+                stacklevel=4,
             )
-        warnings.warn(
-            f"{len(long)} texts over {limit} tokens were truncated (first: input {offset + first}, "
-            f"{len(block[first])} tokens); on_long='chunk' embeds them whole",
-            stacklevel=4,
-        )
 
-    def _embed_chunked(self, block: list[Tokens], batch_size: int, overlap: int) -> tuple[np.ndarray, np.ndarray]:
-        """One vector per text: the token-weighted mean of its windows' pooled vectors."""
-        cls_id, sep_id = self.tokenizer.cls_id, self.tokenizer.sep_id
-        windows = [chunking.windows(t, self.max_seq_length, overlap, cls_id, sep_id) for t in block]
-        owners = np.repeat(np.arange(len(block)), [len(w) for w in windows])
-        flat = [w.ids for per_text in windows for w in per_text]
-        pooled = self._embed_units(flat, batch_size)  # (n_windows, D)
-        weights = np.fromiter((len(ids) for ids in flat), dtype=np.float32, count=len(flat))
-        sums = np.zeros((len(block), self.dimension), dtype=np.float32)
-        np.add.at(sums, owners, pooled * weights[:, None])
-        totals = np.bincount(owners, weights=weights, minlength=len(block)).astype(np.float32)
-        return sums / totals[:, None], np.bincount(owners, minlength=len(block))
-
-    def _embed_units(self, units: list[list[int]], batch_size: int, tokens: bool = False) -> Any:
-        """Run the engine over id lists in length-sorted batches; pooled (N, D) or a list of token states."""
-        lengths = [len(u) for u in units]
-        cuts = list(self._cut(lengths, max(batch_size, self.min_rows), self.max_tokens))
+    def _run(self, units: Sequence[Sequence[int]], batch_size: int, max_tokens: int, tokens: bool = False) -> Any:
+        """Run the engine over id lists in length-sorted batches; pooled (U, D) or a list of token states."""
+        cuts = list(self.plan([len(u) for u in units], batch_size, max_tokens))
         batches = (batching.pad([units[i] for i in rows], self.tokenizer.pad_id) for rows in cuts)
         if not tokens:  # pooled by the engine where it can (on its device), else on the host
             pooled = np.empty((len(units), self.dimension), dtype=np.float32)

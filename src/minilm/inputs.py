@@ -1,8 +1,10 @@
-"""Checking what callers pass as texts: errors name the offending index and the type seen."""
+"""Checking what callers pass to the encoder: texts, options, vectors. Errors name the offending item."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
+
+import numpy as np
 
 from minilm.errors import InputError, InputTypeError
 
@@ -36,4 +38,48 @@ def as_texts(texts: object) -> tuple[list[str], bool]:
         raise InputTypeError("texts is None, expected a str or a list of str")
     if not isinstance(texts, Iterable):
         raise InputTypeError(f"texts is {type(texts).__name__}, expected a str or a list of str")
+    if isinstance(texts, Mapping | Set):  # a dict's keys or a set's items in an order the caller did not choose
+        raise InputTypeError(f"texts is a {type(texts).__name__}, expected a str or a list of str; pass "
+                             "list(...) of the texts in the order you want their vectors")  # fmt: skip
     return [_as_text(item, i) for i, item in enumerate(texts)], False
+
+
+def check_normalize(normalize: object) -> bool | None:
+    """None (follow the model), True or False; anything else (a string such as "no") is an error."""
+    if normalize is None or isinstance(normalize, bool | np.bool_):
+        return None if normalize is None else bool(normalize)
+    raise InputTypeError(f"normalize is {normalize!r} ({type(normalize).__name__}), expected True, False or None")
+
+
+def check_ranges(ranges: object, precision: str, n: int, dimension: int) -> np.ndarray | None:
+    """int8/uint8 ranges as a (2, D) float32 array; without them the range comes from the n vectors themselves,
+    which needs several vectors (one vector would map every value to the lowest level)."""
+    if ranges is None:
+        if precision in ("int8", "uint8") and n == 1:
+            raise InputError(f"precision={precision!r} on a single text needs `ranges` (2, {dimension}): the "
+                             "range of each dimension is otherwise taken from the texts being encoded, and one "
+                             "text has none; pass ranges, or encode several texts together")  # fmt: skip
+        return None
+    try:
+        array = np.asarray(ranges, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"ranges is {type(ranges).__name__}, expected a (2, {dimension}) array of "
+                             "numbers (minimum and maximum per dimension)") from None  # fmt: skip
+    if array.shape != (2, dimension) or not np.isfinite(array).all():
+        raise InputError(f"ranges has shape {array.shape}, expected (2, {dimension}) finite numbers: the "
+                         "minimum and maximum of each dimension")  # fmt: skip
+    return array
+
+
+def as_vectors(value: object, name: str) -> np.ndarray:
+    """Vectors (D,) or (N, D) of numbers as a 2-D float32 array; texts or other things are an error naming `name`."""
+    if isinstance(value, str | bytes):
+        raise InputTypeError(f"{name} is a {type(value).__name__}, expected vectors (an array (N, D) or (D,)); "
+                             "encode texts first: model.similarity(model.encode(a), model.encode(b))")  # fmt: skip
+    try:
+        array = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"{name} is {type(value).__name__}, expected an array of numbers (N, D) or (D,)") from None
+    if array.ndim not in (1, 2) or array.shape[-1] == 0:
+        raise InputError(f"{name} has shape {array.shape}, expected vectors (N, D) or one vector (D,)")
+    return np.atleast_2d(array)

@@ -101,16 +101,20 @@ LONG = " ".join(["the cat sat on the mat"] * 6)  # 36 word pieces: over the tiny
 
 def test_long_texts_are_truncated_but_reported(tiny) -> None:
     vectors, info = tiny.encode_with_info([LONG, "hello"])
-    assert info.token_counts.tolist() == [38, 3]
+    # LONG (137 characters) is read up to the last word before 8 x 16 characters: 35 tokens, a lower bound
+    assert info.token_counts.tolist() == [35, 3]
+    assert info.exact.tolist() == [False, True]
     assert info.truncated.tolist() == [True, False]
     cut = " ".join(LONG.split()[:14])
     assert np.abs(vectors[0] - tiny.encode(cut)).max() < 1e-6
+    _, chunked = tiny.encode_with_info([LONG], on_long="chunk", chunk_overlap=4)  # chunking reads the whole text
+    assert chunked.token_counts.tolist() == [38] and chunked.exact.tolist() == [True]
 
 
 def test_on_long_warn_and_error(tiny) -> None:
     with pytest.warns(UserWarning, match="1 texts over 16 tokens were truncated"):
         tiny.encode(["hello", LONG], on_long="warn")
-    with pytest.raises(minilm.TooLongError, match="input 1 has 38 tokens, over the model's limit of 16"):
+    with pytest.raises(minilm.TooLongError, match="input 1 has at least 35 tokens, over the model's limit of 16"):
         tiny.encode(["hello", LONG], on_long="error")
     tiny.encode(["hello"], on_long="error")  # short texts pass
 
@@ -141,7 +145,7 @@ def test_chunk_spans_map_back_to_the_text(tiny) -> None:
 
 
 def test_chunk_overlap_must_fit(tiny) -> None:
-    with pytest.raises(ValueError, match="overlap"):
+    with pytest.raises(minilm.InputError, match=r"chunk overlap must be an int in \[0, 13\], got 14"):
         tiny.encode_chunks(LONG, overlap=14)
 
 

@@ -46,6 +46,9 @@ def test_literal_pad_token_is_attended(real_model) -> None:
 def test_truncation_at_256_tokens(real_model) -> None:
     long_text = "word " * 600
     _, info = real_model.encode_with_info([long_text, "short"])
-    assert info.token_counts.tolist() == [602, 3]
+    assert info.token_counts.tolist() == [411, 3]  # read up to 2,048 characters: a lower bound for the long text
+    assert info.exact.tolist() == [False, True]
     assert info.truncated.tolist() == [True, False]
+    _, whole = real_model.encode_with_info([long_text], on_long="chunk")
+    assert whole.token_counts.tolist() == [602] and whole.exact.tolist() == [True]
     assert len(real_model.tokenize(long_text)[0]) == 256

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -42,9 +41,11 @@ class Gate:
         self.name = engine.name
         self.threads = engine.threads
         self.permits = threading.Semaphore(0)
+        self.entered = threading.Event()  # a batch reached the engine
         self.calls = 0
 
     def forward(self, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        self.entered.set()
         assert self.permits.acquire(timeout=30)
         self.calls += 1
         return self.engine.forward(ids, lengths)
@@ -54,24 +55,25 @@ def test_merged_requests_match_the_library_in_order(tiny) -> None:
     recorder = Recorder()
     batcher = Batcher(tiny, max_batch_tokens=24, max_batch_size=3, max_queue=100, observer=recorder)
     requests = [TEXTS, TEXTS[3:], TEXTS[:1], TEXTS[::-1]]
-    futures = [batcher.submit(tiny.tokenizer(texts)) for texts in requests]
-    for texts, future in zip(requests, futures, strict=True):
-        np.testing.assert_allclose(future.result(timeout=30), tiny.encode(texts), atol=1e-6, rtol=0)
+    prepared = [tiny.prepare(texts) for texts in requests]
+    futures = [batcher.submit(p.units) for p in prepared]
+    for texts, p, future in zip(requests, prepared, futures, strict=True):
+        pooled = future.result(timeout=30)  # pooled, not normalized: the caller finishes them
+        np.testing.assert_allclose(pooled, tiny.encode(texts, normalize=False), atol=1e-6, rtol=0)
+        np.testing.assert_allclose(tiny.finish(p, pooled), tiny.encode(texts), atol=1e-6, rtol=0)
     assert max(recorder.batches) <= 3 and sum(recorder.batches) == sum(len(t) for t in requests)
     assert batcher.submit([]).result().shape == (0, tiny.dimension)
-    raw = batcher.submit(tiny.tokenizer(TEXTS), normalize=False).result(timeout=30)
-    np.testing.assert_allclose(raw, tiny.encode(TEXTS, normalize=False), atol=1e-6, rtol=0)
     batcher.close()
 
 
 def test_concurrent_requests_share_batches(tiny) -> None:
-    expected = tiny.encode(TEXTS[2:])
+    expected = tiny.encode(TEXTS[2:], normalize=False)
     gate = Gate(tiny.engine)
     tiny.engine = gate
     recorder = Recorder()
     batcher = Batcher(tiny, max_batch_tokens=1000, max_batch_size=64, max_queue=100, observer=recorder)
     first = batcher.submit(tiny.tokenizer(TEXTS[:2]))
-    time.sleep(0.2)  # the worker has taken the first request and waits at the gate
+    assert gate.entered.wait(30)  # the worker has taken the first request and waits at the gate
     later = [batcher.submit(tiny.tokenizer([t])) for t in TEXTS[2:]]
     gate.permits.release(10)
     first.result(timeout=30)
@@ -84,7 +86,7 @@ def test_concurrent_requests_share_batches(tiny) -> None:
 
 def test_workers_split_a_lone_request_and_run_side_by_side(tiny) -> None:
     texts = TEXTS * 3
-    expected = tiny.encode(texts)
+    expected = tiny.encode(texts, normalize=False)
     gate = Gate(tiny.engine)
     tiny.engine = gate
     inside = threading.Barrier(2, timeout=30)  # passes only when two batches are in the engine at once
@@ -98,7 +100,7 @@ def test_workers_split_a_lone_request_and_run_side_by_side(tiny) -> None:
     gate.forward = side_by_side  # type: ignore[method-assign]
     recorder = Recorder()
     batcher = Batcher(tiny, max_batch_tokens=1000, max_batch_size=64, max_queue=100, observer=recorder, workers=2)
-    time.sleep(0.2)  # both workers wait for work
+    assert batcher.wait_idle(30)  # both workers wait for work
     future = batcher.submit(tiny.tokenizer(texts))
     gate.permits.release(100)
     np.testing.assert_allclose(future.result(timeout=30), expected, atol=1e-6, rtol=0)
@@ -116,18 +118,19 @@ def test_two_workers_on_the_onnx_engine_give_the_librarys_vectors(tiny_dir) -> N
     requests = [TEXTS[i:] + TEXTS[:i] for i in range(10)] * 3
     futures = [batcher.submit(model.tokenizer(texts)) for texts in requests]
     for texts, future in zip(requests, futures, strict=True):
-        np.testing.assert_allclose(future.result(timeout=60), model.encode(texts), atol=1e-6, rtol=0)
+        np.testing.assert_allclose(future.result(timeout=60), model.encode(texts, normalize=False), atol=1e-6,
+                                   rtol=0)  # fmt: skip
     batcher.close()
 
 
 def test_full_queue_refuses_and_cancelled_work_is_dropped(tiny) -> None:
-    expected = tiny.encode(TEXTS[5:7])
+    expected = tiny.encode(TEXTS[5:7], normalize=False)
     gate = Gate(tiny.engine)
     tiny.engine = gate
     recorder = Recorder()
     batcher = Batcher(tiny, max_batch_tokens=1000, max_batch_size=1, max_queue=4, observer=recorder)
     running = batcher.submit(tiny.tokenizer(TEXTS[:1]))
-    time.sleep(0.2)
+    assert gate.entered.wait(30)
     cancelled = batcher.submit(tiny.tokenizer(TEXTS[:4]))
     with pytest.raises(QueueFullError, match="holds 4 inputs and takes at most 4") as refused:
         batcher.submit(tiny.tokenizer(TEXTS[:1]))
@@ -173,10 +176,33 @@ def test_a_window_of_several_batches_is_sorted_across_requests(tiny, window_batc
     batcher = Batcher(tiny, max_batch_size=2, window_batches=window_batches, observer=recorder)
     long, short = " ".join(["the cat sat"] * 6), "a dog"  # 16 tokens after the cut, 4 tokens
     first = batcher.submit(tiny.tokenizer(["the"]))
-    time.sleep(0.2)  # the worker holds the first request at the gate
+    assert gate.entered.wait(30)  # the worker holds the first request at the gate
     pair = [batcher.submit(tiny.tokenizer([long, short])) for _ in range(2)]
     gate.permits.release(10)
     for future in (first, *pair):
         future.result(timeout=30)
     assert recorder.padded == padded
+    batcher.close()
+
+
+def test_the_queue_is_bounded_in_tokens(tiny) -> None:
+    """Past max_queue_tokens a request is refused even with room for inputs; one over the bound alone still runs."""
+    gate = Gate(tiny.engine)
+    tiny.engine = gate
+    batcher = Batcher(tiny, max_batch_size=1, max_queue=100, max_queue_tokens=40)
+    long = tiny.tokenizer([" ".join(["the cat sat"] * 6)])  # 16 tokens
+    running = batcher.submit(tiny.tokenizer(["the"]))
+    assert gate.entered.wait(30)  # the queue is empty again, one batch at the gate
+    too_big = batcher.submit(long * 3)  # 48 tokens: over the bound, but nothing waits, so it is taken
+    with pytest.raises(QueueFullError, match="holds 48 tokens and takes at most 40; this request's 16") as refused:
+        batcher.submit(long)
+    assert refused.value.retry_after >= 1 and batcher.pending == 3 and batcher.pending_tokens == 48
+    gate.permits.release(10)
+    running.result(timeout=30)
+    assert too_big.result(timeout=30).shape == (3, tiny.dimension)
+    assert batcher.wait_idle(30) and batcher.pending_tokens == 0
+    queued = [batcher.submit(long) for _ in range(2)]  # 32 tokens fit
+    gate.permits.release(10)
+    for future in queued:
+        future.result(timeout=30)
     batcher.close()

@@ -50,6 +50,7 @@ def encode_table(encoder: Encoder, job: Job, texts: list[str], ids: list[str]) -
                                                  ranges=job.ranges_array())  # fmt: skip
     except TooLongError as exc:
         raise TooLongError(f"{exc} (inputs counted from the row with id {ids[0]!r})") from None
+    assert isinstance(vectors, np.ndarray)  # sentence output: one (N, D) array
     column = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(vectors).reshape(-1)), vectors.shape[1])
     truncated = info.truncated if job.on_long != "chunk" else np.zeros(len(texts), dtype=bool)
     columns = [pa.array(ids, pa.string()), column, pa.array(info.token_counts.astype(np.int32)), pa.array(truncated)]

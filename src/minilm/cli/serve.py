@@ -41,6 +41,13 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--max-queue", type=int, default=4096, help="inputs queued before requests get 429")
     parser.add_argument("--max-inputs", type=int, default=2048, help="inputs per request")
     parser.add_argument("--max-payload", type=int, default=8 * 1024 * 1024, help="request body bytes (413 past it)")
+    parser.add_argument("--max-input-chars", type=int, default=100_000, help="characters per text (413 past it)")
+    parser.add_argument(
+        "--max-queue-tokens",
+        type=int,
+        default=65_536,
+        help="tokens queued before requests get 429 (a larger request alone is taken when idle)",
+    )
     parser.add_argument("--api-key-file", default=None, help="file of Bearer keys, one per line (also: "
                         "$MINILM_API_KEYS, comma-separated); no key: no authentication")  # fmt: skip
     parser.add_argument("--cors-origin", action="append", default=[], help="allowed CORS origin (repeat; '*': any)")
@@ -77,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         max_queue=args.max_queue,
         max_inputs=args.max_inputs,
         max_payload_bytes=args.max_payload,
+        max_input_chars=args.max_input_chars,
+        max_queue_tokens=args.max_queue_tokens,
         api_keys=read_api_keys(os.environ.get(API_KEYS_ENV), args.api_key_file),
         cors_origins=tuple(args.cors_origin),
         shutdown_timeout_s=args.shutdown_timeout,

@@ -102,16 +102,15 @@ def embed_documents(model: Encoder, texts: list[str], chunk: bool, overlap: int,
 
 
 def _embed(model: Encoder, texts: list[str], chunk: bool, overlap: int) -> list[EmbeddedWindows]:
+    """Every window (chunk) or the first window (the reference's truncation) of each text, with its span."""
     if chunk:
         return [
             EmbeddedWindows([(s, e, n) for (s, e), n in zip(c.spans, c.token_counts, strict=True)], c.vectors)
             for c in model.encode_chunks(texts, overlap=overlap)
         ]
-    vectors = model.encode(texts)  # (N, D): truncated at max_seq_length like the reference
-    out = []
-    for text, tokens, vector in zip(texts, model.tokenizer.encode(texts), vectors, strict=True):
-        kept = min(len(tokens), model.max_seq_length) - 2  # body tokens that fit beside [CLS]/[SEP]
-        end = tokens.offsets[kept][1] if kept > 0 else 0
-        end = len(text) if len(tokens) <= model.max_seq_length else end
-        out.append(EmbeddedWindows([(0, end, min(len(tokens), model.max_seq_length))], vector[None]))
-    return out
+    prepared = model.prepare(texts)  # one unit per text, cut at max_seq_length like the reference
+    vectors = model.finish(prepared, model.embed_units(prepared.units))
+    return [
+        EmbeddedWindows([(start, end, len(unit))], vector[None])
+        for (start, end), unit, vector in zip(prepared.spans, prepared.units, vectors, strict=True)
+    ]

@@ -22,13 +22,13 @@ def shared_encoder(model: str, engine: str = "auto", threads: int | None = None)
 def resolve_encoder(model: str | Encoder | None, engine: str, threads: int | None, on_long: str) -> Encoder:
     """The adapter's encoder: the one passed in, or the shared one for `model`; checks `on_long` up front."""
     encoder = model if isinstance(model, Encoder) else shared_encoder(str(model or DEFAULT_MODEL), engine, threads)
-    encoder.encode([], on_long=on_long)  # type: ignore[arg-type]  # the encoder's own check names bad values
+    encoder.encode([], on_long=on_long)  # the encoder's own check names bad values
     return encoder
 
 
 def embed(encoder: Encoder, texts: list[str], batch_size: int, on_long: str) -> np.ndarray:
     """(N, D) float32 vectors of `texts`, as the adapters hand them to their frameworks."""
-    return np.asarray(encoder.encode(list(texts), batch_size=batch_size, on_long=on_long))  # type: ignore[arg-type]
+    return np.asarray(encoder.encode(list(texts), batch_size=batch_size, on_long=on_long))
 
 
 def require(module: str, distribution: str, extra: str) -> None:

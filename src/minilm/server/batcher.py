@@ -1,13 +1,15 @@
 """The dynamic batcher: worker threads that share the engine merge the inputs of concurrent requests.
 
-Requests submit token-id lists (already cut to the model's limit). Each request's inputs are ordered longest
-first; a worker takes a window of pending inputs from the requests in arrival order (a few batches' worth),
-cuts it into length-sorted padded batches (batching.plan: at most max_batch_size rows, about max_batch_tokens
-padded tokens, split where padding would cost more than another engine call), runs them and scatters the pooled
-vectors back into each request's rows. With two workers, one batch runs in the engine's thread pool while the
-other runs beside it on its worker's thread. A request's inputs may span several windows; its vectors come back
-in its own order once all are done. The queue is bounded in inputs: past it, submit raises QueueFullError, so a
-burst costs a 429, not memory. A cancelled request's remaining inputs are dropped before they reach the engine.
+Requests submit units (token-id lists from Encoder.prepare). Each request's units are ordered longest first; a
+worker takes a window of pending units from the requests in arrival order (a few batches' worth), cuts it into
+length-sorted batches (Encoder.plan: at most max_batch_size rows, about max_batch_tokens padded tokens, split
+where padding would cost more than another engine call), runs each through Encoder.embed_units (one engine call
+per planned batch) and scatters the pooled vectors back into each request's rows. With two workers, one batch
+runs in the engine's thread pool while the other runs beside it on its worker's thread. A request's units may
+span several windows; its pooled vectors come back in its own order once all are done (the caller finishes them
+with Encoder.finish). The queue is bounded in units and in tokens: past either, submit raises QueueFullError, so
+a burst costs a 429, not memory (a request over the token bound alone is taken only when nothing waits). A
+cancelled request's remaining units are dropped before they reach the engine.
 """
 
 from __future__ import annotations
@@ -23,11 +25,8 @@ from typing import Protocol
 
 import numpy as np
 
-from minilm import batching
 from minilm.encoder import DEFAULT_MAX_TOKENS, Encoder
-from minilm.engines.base import batch_cuts, pooled_batches
 from minilm.errors import MinilmError
-from minilm.pooling import l2_normalize
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +55,15 @@ class BatchObserver(Protocol):
 
 @dataclass(eq=False)
 class _Job:
-    """One request's work: its token ids, the vectors filled so far, and the future its caller awaits."""
+    """One request's work: its token ids, the pooled vectors filled so far, and the future its caller awaits."""
 
     units: list[list[int]]
-    normalize: bool
     vectors: np.ndarray  # (N, D) float32, rows filled as batches finish
     order: list[int]  # row indices, longest first
     future: Future[np.ndarray] = field(default_factory=Future)
     taken: int = 0  # rows of `order` handed to the worker
     done: int = 0  # rows whose vectors are in `vectors`
+    waiting_tokens: int = 0  # tokens of the rows not yet taken
 
     @property
     def remaining(self) -> int:
@@ -84,20 +83,23 @@ class Batcher:
 
     def __init__(self, encoder: Encoder, max_batch_tokens: int = DEFAULT_MAX_TOKENS, max_batch_size: int = 32,
                  max_queue: int = 4096, batch_wait_s: float = 0.0, window_batches: int = 8,
-                 observer: BatchObserver | None = None, workers: int = 1):  # fmt: skip
+                 observer: BatchObserver | None = None, workers: int = 1,
+                 max_queue_tokens: int = 65_536):  # fmt: skip
         self.encoder = encoder
         self.max_batch_tokens = max_batch_tokens
         self.max_batch_size = max_batch_size
         self.max_queue = max_queue
+        self.max_queue_tokens = max_queue_tokens
         self.batch_wait_s = batch_wait_s
         self.window_batches = window_batches  # batches' worth of pending inputs sorted together (less padding)
         self.observer = observer
         self._jobs: collections.deque[_Job] = collections.deque()
         self._pending = 0  # inputs submitted and not yet taken by the worker
+        self._pending_tokens = 0  # their tokens
         self._cond = threading.Condition()
         self._closing = False
         self._idle = 0  # workers waiting for work
-        self._rate = 0.0  # recent inputs per second, for Retry-After
+        self._rate = 0.0  # recent tokens per second, for Retry-After
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self._threads = [threading.Thread(target=self._run, name=f"minilm-batcher-{i}", daemon=True)
@@ -110,17 +112,22 @@ class Batcher:
         """Inputs waiting for the engine."""
         return self._pending
 
-    def submit(self, units: list[list[int]], normalize: bool = True) -> Future[np.ndarray]:
-        """Queue one request's token-id lists; the future gives their vectors (N, D) float32 in order.
+    @property
+    def pending_tokens(self) -> int:
+        """Tokens of the inputs waiting for the engine."""
+        return self._pending_tokens
 
-        Cancel the future to drop the inputs not yet embedded. Raises QueueFullError when the queue cannot
+    def submit(self, units: list[list[int]]) -> Future[np.ndarray]:
+        """Queue one request's units; the future gives their pooled vectors (U, D) float32 in order.
+
+        Cancel the future to drop the units not yet embedded. Raises QueueFullError when the queue cannot
         take them all, and BatcherClosedError after close().
         """
         job = _Job(
             units=units,
-            normalize=normalize,
             vectors=np.zeros((len(units), self.encoder.dimension), dtype=np.float32),
             order=sorted(range(len(units)), key=lambda i: -len(units[i])),
+            waiting_tokens=sum(len(u) for u in units),
         )
         if not units:
             job.future.set_result(job.vectors)
@@ -128,18 +135,19 @@ class Batcher:
         with self._cond:
             if self._closing:
                 raise BatcherClosedError("the server is shutting down")
-            if self._pending + len(units) > self.max_queue:
-                raise QueueFullError(
-                    f"the queue holds {self._pending} inputs and takes at most {self.max_queue}; "
-                    f"this request's {len(units)} would not fit",
-                    self._retry_after(),
-                )
+            self._check_room(len(units), job.waiting_tokens)
             self._jobs.append(job)
             self._pending += len(units)
+            self._pending_tokens += job.waiting_tokens
             self._report_depth()
             self._cond.notify()
         job.future.add_done_callback(lambda future: self._forget_if_cancelled(job))
         return job.future
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every worker waits for work (nothing queued, no batch running); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._idle == len(self._threads) and not self._jobs, timeout)
 
     def close(self, drain: bool = True, timeout: float | None = None) -> None:
         """Stop taking work; finish what is queued (drain) or cancel it, and join the worker."""
@@ -154,10 +162,20 @@ class Batcher:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     # -- worker --------------------------------------------------------------------------------------------
+    def _check_room(self, inputs: int, tokens: int) -> None:
+        """QueueFullError unless the queue takes `inputs` more units of `tokens` tokens (called under the lock)."""
+        if self._pending + inputs > self.max_queue:
+            raise QueueFullError(f"the queue holds {self._pending} inputs and takes at most {self.max_queue}; "
+                                 f"this request's {inputs} would not fit", self._retry_after())  # fmt: skip
+        if self._pending_tokens and self._pending_tokens + tokens > self.max_queue_tokens:
+            raise QueueFullError(f"the queue holds {self._pending_tokens} tokens and takes at most "
+                                 f"{self.max_queue_tokens}; this request's {tokens} would not fit",
+                                 self._retry_after())  # fmt: skip
+
     def _retry_after(self) -> int:
         if self._rate <= 0:
             return 1
-        return int(min(60, max(1, math.ceil(self._pending / self._rate))))
+        return int(min(60, max(1, math.ceil(self._pending_tokens / self._rate))))
 
     def _report_depth(self) -> None:
         if self.observer is not None:
@@ -167,6 +185,7 @@ class Batcher:
         while True:
             with self._cond:
                 self._idle += 1
+                self._cond.notify_all()  # for wait_idle
                 while not self._jobs and not self._closing:
                     self._cond.wait()
                 self._idle -= 1
@@ -182,8 +201,7 @@ class Batcher:
         """Up to window_batches batches' worth of inputs and tokens, from the requests in arrival order.
 
         Sorting a window of several batches by length, rather than one batch at a time, keeps padding low when
-        many short requests of mixed lengths arrive together (2,048 STS-B sentences in batches of 32: 63% extra
-        padded tokens with a one-batch window, 18% with 4, 11% with 8, 6% with 16; the library's sort: 2%).
+        many short requests of mixed lengths arrive together (docs/pipeline-notes.md has the figures).
         With idle workers beside this one, it takes only its share of the queue and wakes one of them for the
         rest, so a lone request is split across the cores rather than run on one.
         """
@@ -204,7 +222,9 @@ class Batcher:
                     window.append((job, row))
                     tokens += len(job.units[row])
                     job.taken += 1
+                    job.waiting_tokens -= len(job.units[row])
                     self._pending -= 1
+                    self._pending_tokens -= len(job.units[row])
                 if job.remaining:
                     break  # the budget is spent
                 self._jobs.popleft()
@@ -223,33 +243,34 @@ class Batcher:
     def _drop(self, job: _Job) -> None:
         """Forget a cancelled request's inputs that never reached the engine (called under the lock)."""
         self._pending -= job.remaining
+        self._pending_tokens -= job.waiting_tokens
         if self.observer is not None and job.remaining:
             self.observer.on_dropped(job.remaining)
-        job.taken = len(job.order)
+        job.taken, job.waiting_tokens = len(job.order), 0
 
     def _embed(self, window: list[tuple[_Job, int]]) -> None:
         lengths = [len(job.units[row]) for job, row in window]
-        for rows in batch_cuts(self.encoder.engine)(lengths, self.max_batch_size, self.max_batch_tokens):
+        for rows in self.encoder.plan(lengths, self.max_batch_size, self.max_batch_tokens):
             items = [window[i] for i in rows if not window[i][0].cancelled]
             if len(items) < len(rows) and self.observer is not None:
                 self.observer.on_dropped(len(rows) - len(items))  # taken, but their requests went away since
             if not items:
                 continue
+            units = [job.units[row] for job, row in items]
             started = time.perf_counter()
             try:
-                ids, lens = batching.pad([job.units[row] for job, row in items], self.encoder.tokenizer.pad_id)
-                mode = self.encoder.config.pooling.mode
-                (pooled,) = pooled_batches(self.encoder.engine, [(ids, lens)], mode)  # (B, D), on the engine's device
+                pooled = self.encoder.embed_units(units, self.max_batch_size, self.max_batch_tokens)  # (B, D)
             except Exception as exc:  # the engine failed: every request in the batch gets the error
                 log.exception("engine failed on a batch of %d inputs", len(items))
                 for job, _ in items:
                     _settle(job.future, exc=exc)
                 continue
             seconds = time.perf_counter() - started
-            rate = len(items) / max(seconds, 1e-6)  # inputs per second, smoothed for Retry-After
+            tokens = sum(len(u) for u in units)
+            rate = tokens / max(seconds, 1e-6)  # tokens per second, smoothed for Retry-After
             self._rate = 0.8 * self._rate + 0.2 * rate if self._rate else rate
             if self.observer is not None:
-                self.observer.on_batch(len(items), int(ids.size), seconds)
+                self.observer.on_batch(len(items), len(items) * max(len(u) for u in units), seconds)
             finished = []
             with self._cond:  # several workers may finish rows of the same request
                 for (job, row), vector in zip(items, pooled, strict=True):
@@ -258,7 +279,7 @@ class Batcher:
                     if job.done == len(job.units):
                         finished.append(job)
             for job in finished:
-                _settle(job.future, result=l2_normalize(job.vectors) if job.normalize else job.vectors)
+                _settle(job.future, result=job.vectors)
 
 
 def _settle(future: Future[np.ndarray], result: np.ndarray | None = None, exc: BaseException | None = None) -> None:

@@ -28,6 +28,8 @@ class ServerConfig:
     max_queue: int = 4096  # inputs waiting for the engine; past this, requests get 429
     max_inputs: int = 2048  # inputs per request (OpenAI's own limit)
     max_payload_bytes: int = 8 * 1024 * 1024  # request body size; past this, 413
+    max_input_chars: int = 100_000  # characters per text (the model reads ~1,500 of them); past this, 413
+    max_queue_tokens: int = 65_536  # tokens waiting for the engine; past this, requests get 429 (one always fits)
     api_keys: frozenset[str] = field(default_factory=frozenset)  # empty: no authentication
     cors_origins: tuple[str, ...] = ()  # allowed origins ("*" for any); empty: CORS off
     shutdown_timeout_s: float = 30.0  # how long in-flight requests may take to finish on shutdown
@@ -42,6 +44,9 @@ class ServerConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive int, got {value!r}")
+        for name in ("max_input_chars", "max_queue_tokens"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise InputError(f"{name} must be a positive int, got {getattr(self, name)!r}")
         if self.max_queue < self.max_inputs:
             raise InputError(
                 f"max_queue ({self.max_queue}) is smaller than max_inputs ({self.max_inputs}): a full-size "

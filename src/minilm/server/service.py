@@ -18,7 +18,7 @@ from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from minilm.encoder import Encoder
+from minilm.encoder import Encoder, Prepared
 from minilm.errors import InputError
 from minilm.inputs import as_texts
 from minilm.server.batcher import Batcher, BatcherClosedError, QueueFullError
@@ -29,7 +29,7 @@ from minilm.server.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-INLINE_CHARS = 16_384  # requests with less text are tokenized on the event loop, larger ones on a thread
+INLINE_CHARS = 16_384  # requests with less text are prepared on the event loop (a thread hop costs more)
 
 
 class ClientGoneError(Exception):
@@ -69,8 +69,8 @@ class Service:
             encoder = self._loader()
             c = self.config
             batcher = Batcher(encoder, c.max_batch_tokens, c.max_batch_size, c.max_queue, c.batch_wait_ms / 1000,
-                              c.window_batches, self.metrics, c.workers)  # fmt: skip
-            warm = batcher.submit(encoder.tokenizer(["warm-up"])).result()  # one real vector from the engine
+                              c.window_batches, self.metrics, c.workers, c.max_queue_tokens)  # fmt: skip
+            warm = batcher.submit(encoder.prepare(["warm-up"]).units).result()  # one real vector from the engine
             if warm.shape != (1, encoder.dimension) or not np.isfinite(warm).all():
                 raise RuntimeError(f"the warm-up vector is wrong: shape {warm.shape}")
         except Exception as exc:
@@ -105,27 +105,38 @@ class Service:
             raise ApiError(413, f"{what} has {n} items, over the limit of {self.config.max_inputs} per request "
                                 "(--max-inputs); split it into several requests", param=what)  # fmt: skip
 
+    def check_chars(self, items: list[str], what: str = "input") -> None:
+        """A 413 naming the first text over max_input_chars (the model reads ~1,500 characters of a text)."""
+        limit = self.config.max_input_chars
+        for i, text in enumerate(items):
+            if len(text) > limit:
+                self.metrics.rejections.labels("input_too_long").inc()
+                raise ApiError(413, f"{what} {i} has {len(text):,} characters, over the limit of {limit:,} per "
+                                    "input (--max-input-chars); the model reads only the start of a text (256 "
+                                    "tokens for all-MiniLM-L6-v2): send that, or split the text",
+                                    param=what, code="input_too_long")  # fmt: skip
+
     async def units_from_texts(self, texts: object, truncate: bool = True, what: str = "input") -> list[list[int]]:
-        """Token ids per text, cut to the model's limit; with truncate=False a long text is a 413 naming it."""
+        """Units of texts from Encoder.prepare (one per text, cut to the model's limit); with truncate=False a
+        long text is a 413 naming it."""
         encoder = self.ready_encoder()
         try:
             items, _ = as_texts(texts)
         except InputError as exc:
             raise ApiError(400, f"{what}: {exc}", param=what) from None
         self.check_count(len(items), what)
+        self.check_chars(items, what)
         if sum(len(t) for t in items) <= INLINE_CHARS:
-            tokens = encoder.tokenizer.encode(items)  # well under a millisecond: a thread hop would cost more
+            prepared = encoder.prepare(items)
         else:
-            tokens = await run_in_threadpool(encoder.tokenizer.encode, items)
-        limit = encoder.max_seq_length
-        if not truncate:
-            for i, t in enumerate(tokens):
-                if len(t) > limit:
-                    raise ApiError(
-                        413, f"{what} {i} has {len(t)} tokens, over the model's limit of {limit}; shorten it or "
-                        "send truncate: true", param=what, code="input_too_long",
-                    )  # fmt: skip
-        return [encoder.tokenizer.truncate(t.ids) for t in tokens]
+            prepared = await run_in_threadpool(encoder.prepare, items)
+        long = prepared.info.truncated
+        if not truncate and long.any():
+            i = int(long.argmax())
+            count = f"{'' if prepared.info.exact[i] else 'at least '}{prepared.info.token_counts[i]}"
+            raise ApiError(413, f"{what} {i} has {count} tokens, over the model's limit of {encoder.max_seq_length}; "
+                                "shorten it or send truncate: true", param=what, code="input_too_long")  # fmt: skip
+        return prepared.units
 
     def units_from_ids(self, arrays: Sequence[Sequence[int]], what: str = "input") -> list[list[int]]:
         """Whole token-id sequences of this model, [CLS] ... [SEP], each cut to the model's limit.
@@ -153,21 +164,25 @@ class Service:
             units.append(tok.truncate(list(ids)))
         return units
 
-    async def embed(self, units: list[list[int]], request: Request, route: str, normalize: bool = True) -> Embedded:
-        """Vectors for token-id lists through the batcher; drops the work if the client disconnects first."""
-        self.ready_encoder()
+    async def embed(self, units: list[list[int]], request: Request, route: str,
+                    normalize: bool | None = None) -> Embedded:  # fmt: skip
+        """Vectors for units (one per input) through the batcher, finished by the encoder (normalized as the
+        model's Normalize module does unless `normalize` says); drops the work if the client leaves first."""
+        encoder = self.ready_encoder()
         assert self.batcher is not None
+        prepared = Prepared.of_ids(units)
         try:
-            future = self.batcher.submit(units, normalize)
+            future = self.batcher.submit(prepared.units)
         except QueueFullError as exc:
             self.metrics.rejections.labels("queue_full").inc()
             raise ApiError(429, f"the server is busy: {exc}; retry after {exc.retry_after} s",
                            headers={"Retry-After": str(exc.retry_after)}) from None  # fmt: skip
         except BatcherClosedError:
             raise ApiError(503, "the server is shutting down", headers={"Retry-After": "1"}) from None
-        vectors = await _unless_disconnected(asyncio.wrap_future(future), request)
-        counts = [len(u) for u in units]
-        self.metrics.inputs.labels(route).inc(len(units))
+        pooled = await _unless_disconnected(asyncio.wrap_future(future), request)
+        vectors = encoder.finish(prepared, pooled, normalize)
+        counts = [len(u) for u in prepared.units]  # one unit per input: the tokens the model saw
+        self.metrics.inputs.labels(route).inc(len(counts))
         self.metrics.tokens.inc(sum(counts))
         return Embedded(vectors, counts)
 

@@ -88,6 +88,7 @@ async def tokenize(body: TokenizeRequest, service: ServiceDep) -> Response:
     except InputError as exc:
         raise ApiError(400, f"inputs: {exc}", param="inputs") from None
     service.check_count(len(texts), "inputs")
+    service.check_chars(texts, "inputs")
     tokenized = await run_in_threadpool(encoder.tokenizer.encode, texts)
     specials = {encoder.tokenizer.cls_id, encoder.tokenizer.sep_id}
     out = []
@@ -118,13 +119,13 @@ async def _similarity(body: SimilarityRequest, request: Request, service: Servic
         texts = [body.inputs.source_sentence, *body.inputs.sentences]
         service.check_count(len(texts) - 1, "inputs.sentences")
         units = await service.units_from_texts(texts, truncate=truncate, what="inputs")
-        done = await service.embed(units, request, route)
+        done = await service.embed(units, request, route, normalize=True)  # cosine, whatever the model's pipeline
         scores = done.vectors[1:] @ done.vectors[0]  # (N,)
     else:
         assert body.pairs is not None
         service.check_count(2 * len(body.pairs), "pairs")
         flat = [text for pair in body.pairs for text in pair]
         done = await service.embed(await service.units_from_texts(flat, truncate=truncate, what="pairs"), request,
-                                   route)  # fmt: skip
+                                   route, normalize=True)  # fmt: skip
         scores = (done.vectors[0::2] * done.vectors[1::2]).sum(axis=1)  # (N,) both sides unit length
     return FastJSON([float(s) for s in scores])
