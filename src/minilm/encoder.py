@@ -69,7 +69,7 @@ class Encoder:
         self.max_tokens = max_tokens
         self.run_cost = run_cost
         self._hints = hints
-        self._block = hints.block if hints else BLOCK
+        self.min_rows, self.block = (hints.min_rows, hints.block) if hints else (1, BLOCK)  # rows per call, texts read
 
     # -- facts -------------------------------------------------------------------------------------------
     @property
@@ -191,7 +191,7 @@ class Encoder:
         if output == "token" and on_long == "chunk":
             raise InputError("on_long='chunk' gives one vector per text; it cannot return token states")
         if output == "sentence":
-            ranges = check_ranges(ranges, precision, len(items), self.dimension)
+            ranges = check_ranges(ranges, self.dimension)
         tally = Tally(len(items), self.max_seq_length)
         means = WindowMeans(len(items), self.dimension, weighted=on_long == "chunk")
         states: list[np.ndarray] = []
@@ -249,7 +249,7 @@ class Encoder:
         """How units of these lengths are cut into engine calls (index arrays, longest-sorted): batching.fill
         (greedy, linear) for an engine with batch hints (an accelerator), else batching.plan (cost-based)."""
         if self._hints is not None:
-            return batching.fill(lengths, max(batch_size, self._hints.min_rows), max_tokens)
+            return batching.fill(lengths, max(batch_size, self.min_rows), max_tokens)
         return batching.plan(lengths, batch_size, max_tokens, self.run_cost)
 
     def embed_units(self, units: Sequence[Sequence[int]], batch_size: int = 32,
@@ -269,7 +269,7 @@ class Encoder:
         normalize = check_normalize(normalize)
         n = len(prepared.info.token_counts)
         self._check_options("sentence", precision, "truncate", 1, DEFAULT_OVERLAP)
-        ranges = check_ranges(ranges, precision, n, self.dimension)
+        ranges = check_ranges(ranges, self.dimension)
         if pooled.shape != (len(prepared.units), self.dimension):
             raise InputError(f"pooled has shape {pooled.shape}, expected ({len(prepared.units)}, {self.dimension})")
         means = WindowMeans(n, self.dimension, weighted=not np.array_equal(prepared.owners, np.arange(n)))
@@ -279,8 +279,8 @@ class Encoder:
     # -- internals -----------------------------------------------------------------------------------------
     def _parts(self, items: list[str], on_long: str, overlap: int) -> Iterator[Part]:
         """The units of items in parts; beyond one block, the next part is read while the caller embeds this one."""
-        parts = prepare.parts(self.tokenizer, items, on_long, overlap, self._block)
-        return batching.ahead(parts) if len(items) > self._block else parts
+        parts = prepare.parts(self.tokenizer, items, on_long, overlap, self.block)
+        return batching.ahead(parts) if len(items) > self.block else parts
 
     def _normalizes(self, normalize: bool | None) -> bool:
         """None follows the model's pipeline (a Normalize module); True / False force it on / off."""

@@ -51,14 +51,10 @@ def check_normalize(normalize: object) -> bool | None:
     raise InputTypeError(f"normalize is {normalize!r} ({type(normalize).__name__}), expected True, False or None")
 
 
-def check_ranges(ranges: object, precision: str, n: int, dimension: int) -> np.ndarray | None:
-    """int8/uint8 ranges as a (2, D) float32 array; without them the range comes from the n vectors themselves,
-    which needs several vectors (one vector would map every value to the lowest level)."""
+def check_ranges(ranges: object, dimension: int) -> np.ndarray | None:
+    """int8/uint8 ranges as a (2, D) float32 array, or None: the range then comes from the vectors themselves
+    (precision.quantize refuses a single vector, whose range is a point)."""
     if ranges is None:
-        if precision in ("int8", "uint8") and n == 1:
-            raise InputError(f"precision={precision!r} on a single text needs `ranges` (2, {dimension}): the "
-                             "range of each dimension is otherwise taken from the texts being encoded, and one "
-                             "text has none; pass ranges, or encode several texts together")  # fmt: skip
         return None
     try:
         array = np.asarray(ranges, dtype=np.float32)

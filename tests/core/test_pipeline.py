@@ -130,8 +130,8 @@ def test_prefix_reads_give_the_whole_tokenizations_first_tokens(real_model, monk
         (lambda m: m.encode({"a": 1}), minilm.InputTypeError, "texts is a dict"),
         (lambda m: m.encode({"b", "a"}), minilm.InputTypeError, "texts is a set"),
         (lambda m: m.encode(["a"], normalize="no"), minilm.InputTypeError, "normalize is 'no'"),
-        (lambda m: m.encode("a dog", precision="int8"), minilm.InputError, "on a single text needs `ranges`"),
-        (lambda m: m.encode(["a dog"], precision="uint8"), minilm.InputError, "on a single text needs `ranges`"),
+        (lambda m: m.encode("a dog", precision="int8"), minilm.InputError, "needs a value range per dimension"),
+        (lambda m: m.encode(["a dog"], precision="uint8"), minilm.InputError, "needs a value range per dimension"),
         (
             lambda m: m.encode(["a", "b"], precision="int8", ranges=np.ones(8)),
             minilm.InputError,

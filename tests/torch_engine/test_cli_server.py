@@ -71,8 +71,10 @@ def test_server_batcher_on_the_torch_engine_matches_the_library(tiny_dir: Path) 
     model = minilm.load(tiny_dir, engine="torch", device="cpu")
     batcher = Batcher(model, max_batch_tokens=24, max_batch_size=3, max_queue=100, workers=2)
     try:
-        futures = [batcher.submit(model.tokenizer(texts)) for texts in (TEXTS, TEXTS[2:], TEXTS[::-1])]
-        for texts, future in zip((TEXTS, TEXTS[2:], TEXTS[::-1]), futures, strict=True):
-            np.testing.assert_allclose(future.result(timeout=60), model.encode(texts), atol=1e-6, rtol=0)
+        prepared = [model.prepare(texts) for texts in (TEXTS, TEXTS[2:], TEXTS[::-1])]
+        futures = [batcher.submit(p.units) for p in prepared]
+        for texts, p, future in zip((TEXTS, TEXTS[2:], TEXTS[::-1]), prepared, futures, strict=True):
+            vectors = model.finish(p, future.result(timeout=60))
+            np.testing.assert_allclose(vectors, model.encode(texts), atol=1e-6, rtol=0)
     finally:
         batcher.close()
