@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.cli.run_config import add_run_options, run_config
 
 
@@ -18,7 +19,7 @@ def add_parser(sub: Any) -> None:
     )
     add_run_options(parser)
     parser.add_argument("--student", required=False, default=None, help="student model folder (see minilm prune)")
-    parser.add_argument("--teacher", default=None, help="teacher model (default: all-MiniLM-L6-v2)")
+    parser.add_argument("--teacher", default=None, help=f"teacher model (default: {DEFAULT_MODEL})")
     parser.set_defaults(func=run)
 
 
