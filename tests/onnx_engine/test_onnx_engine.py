@@ -35,7 +35,7 @@ def test_threads_are_explicit_and_reported(tiny_dir: Path) -> None:
 
 def test_graph_is_cached_by_digest_and_reused(tiny_dir: Path) -> None:
     first = minilm.load(tiny_dir, engine="onnx")
-    path = store.graph_path(first.sha256, "fused" if engine.FUSED else "plain")
+    path = store.graph_path(first.sha256, "fused")
     assert path.is_file() and path.parent == minilm_home() / "onnx"
     stamp = path.stat().st_mtime_ns
     minilm.load(tiny_dir, engine="onnx")
@@ -86,7 +86,7 @@ def test_several_encoders_in_threads_agree_with_serial(tiny_dir: Path) -> None:
 
 
 def test_int8_cache_name_follows_the_recipe() -> None:
-    from minilm.engines.onnx import engine, quantize
+    from minilm.engines.onnx import quantize
 
     assert quantize.RECIPE.name == engine.RECIPE_NAME
 
