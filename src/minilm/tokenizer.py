@@ -86,7 +86,3 @@ class Tokenizer:
     def __call__(self, texts: list[str]) -> list[list[int]]:
         """Token ids as the model sees them (truncated to max_length)."""
         return [self.truncate(t.ids) for t in self.encode(texts)]
-
-    def count(self, texts: list[str]) -> list[int]:
-        """Each text's full token count, [CLS]/[SEP] included, before truncation."""
-        return [len(t) for t in self.encode(texts)]
