@@ -58,6 +58,13 @@ def parse_data(spec: str) -> dict[str, Any]:
     return {"path": spec, "weight": 1.0}
 
 
+def add_run_parser(sub: Any, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """The parser of a training-run command (`minilm train`, `minilm distill`) with the options they share."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help, description=description)
+    add_run_options(parser)
+    return parser
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options of a training run, their help showing RunConfig's defaults."""
     parser.formatter_class = DefaultsFromRunConfig
