@@ -11,7 +11,7 @@ import pytest
 import minilm
 from minilm.checkpoint.cache import minilm_home
 from minilm.engines.onnx import engine, store
-from minilm.engines.onnx.session import default_threads
+from minilm.engines.onnx.session import default_threads, session_options
 from minilm.errors import InputError
 
 TEXTS = ["the cat sat on the mat", "a happy dog", "hello world !", "today is a sunny day , is that so ?", ""]
@@ -31,6 +31,13 @@ def test_threads_are_explicit_and_reported(tiny_dir: Path) -> None:
     assert minilm.load(tiny_dir, engine="onnx").info()["threads"] >= 1
     with pytest.raises(InputError, match="threads"):
         minilm.load(tiny_dir, engine="onnx", threads=0)
+
+
+def test_session_options_are_the_engines() -> None:
+    """What benchmarks start from (session_options) is what the engines run: explicit threads, no spinning."""
+    options = session_options(3)
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (3, 1)
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def test_graph_is_cached_by_digest_and_reused(tiny_dir: Path) -> None:
