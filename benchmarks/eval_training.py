@@ -4,53 +4,41 @@
 
 MODEL is a folder (or omitted name: all-MiniLM-L6-v2). Vectors come from the torch model at the folder's own
 inference length (256), which tests hold within 1e-5 of minilm's numpy engine. STS-B: Spearman x 100 of cosine
-on the 1,379 test pairs. SciFact: nDCG@10 x 100 on the 300 test queries (docs as title + " " + text; binary
-gains, log2 discount, as MTEB/pytrec_eval). --speed: sentences/s of minilm.load(MODEL) (numpy engine) on 2,000
-STS-B sentences, the models measured alternately, 3 rounds each, median reported.
+on the 1,379 test pairs. SciFact: nDCG@10 x 100 on the 300 test queries, with minilm.eval's reader and metric
+(docs as title + " " + text; graded gains, log2 discount, as MTEB/pytrec_eval). --speed: sentences/s of
+minilm.load(MODEL) (numpy engine) on 2,000 STS-B sentences, the models measured alternately, 3 rounds each,
+median reported.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
 import minilm
 from minilm.checkpoint import resolve
+from minilm.eval.datasets import read_beir
+from minilm.eval.metrics import retrieval_scores
+from minilm.eval.retrieval import top_k
 from minilm.train.model import SentenceModel
 from minilm.train.sts import read_sts_benchmark
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def ndcg_at_10(scores: np.ndarray, relevant: list[set[int]]) -> float:
-    """scores (Q, D); relevant[q] = relevant doc indices -> mean nDCG@10 x 100."""
-    total = 0.0
-    for q, rel in enumerate(relevant):
-        top = np.argsort(-scores[q], kind="stable")[:10]
-        dcg = sum(1 / np.log2(rank + 2) for rank, d in enumerate(top) if d in rel)
-        ideal = sum(1 / np.log2(rank + 2) for rank in range(min(len(rel), 10)))
-        total += dcg / ideal
-    return 100 * total / len(relevant)
-
-
 def scifact(model: SentenceModel) -> float:
-    queries = {q["_id"]: q["text"] for q in map(json.loads, (DATA / "scifact/queries.jsonl").open())}
-    docs = [json.loads(line) for line in (DATA / "scifact/corpus.jsonl").open()]
-    index = {d["_id"]: i for i, d in enumerate(docs)}
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for r in csv.DictReader((DATA / "scifact/qrels/test.tsv").open(), delimiter="\t"):
-        wanted[r["query-id"]].add(index[r["corpus-id"]])
-    qids = sorted(wanted)
-    doc_vectors = model.encode([f"{d['title']} {d['text']}" for d in docs], batch_size=32)
-    query_vectors = model.encode([queries[q] for q in qids])
-    return ndcg_at_10(query_vectors @ doc_vectors.T, [wanted[q] for q in qids])
+    """nDCG@10 x 100 of the model on SciFact's test split, by minilm.eval's reader, exact top-k and metric."""
+    data = read_beir(DATA / "scifact")
+    doc_vectors = model.encode(data.doc_texts, batch_size=32)
+    query_vectors = model.encode(data.query_texts)
+    idx, val = top_k(query_vectors, doc_vectors, 10)
+    run = {qid: {data.doc_ids[j]: float(v) for j, v in zip(idx[r], val[r], strict=True)}
+           for r, qid in enumerate(data.query_ids)}  # fmt: skip
+    return 100 * retrieval_scores(data.qrels, run, [10])[0]["ndcg_at_10"]
 
 
 def speed(paths: list[str]) -> dict[str, float]:

@@ -27,6 +27,7 @@ from minilm import batching
 from minilm.engines.onnx import calibration, graph, quantize
 from minilm.engines.onnx.engine import OnnxEngine
 from minilm.engines.onnx.session import default_threads, open_session
+from minilm.eval.metrics import spearman
 
 RECIPES = [
     quantize.Recipe("per-tensor", per_channel=False),
@@ -45,20 +46,6 @@ RECIPES = [
     quantize.Recipe("fused-pc-smooth0.5-apart16", smooth_alpha=0.5, smooth_skip=("*.ffn_down",), apart=16, fused=True),
     quantize.RECIPE,
 ]
-
-
-def rank(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged (as scipy.stats.rankdata)."""
-    order = np.argsort(x, kind="stable")
-    ranks = np.empty(len(x), dtype=np.float64)
-    ranks[order] = np.arange(1, len(x) + 1)
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=ranks)
-    return (sums / counts)[inverse]
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.corrcoef(rank(a), rank(b))[0, 1])
 
 
 def calibration_batches(model: minilm.Encoder, n: int = 1024) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -25,23 +25,18 @@ import workloads
 
 import minilm
 from minilm import batching
-from minilm.engines.onnx.session import UNFUSED
+from minilm.engines.onnx.session import UNFUSED, session_options
 
 
 def profile(model_path: str, threads: int, batches: list, repeats: int) -> tuple[dict[str, float], float]:  # type: ignore[type-arg]
     """(microseconds per op type, wall microseconds of the runs) for `repeats` passes over the batches."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options = session_options(threads)  # as the engines open it, with profiling on
     options.enable_profiling = True
-    options.log_severity_level = 3
     with tempfile.TemporaryDirectory() as tmp:
         options.profile_file_prefix = os.path.join(tmp, "ort")
         session = ort.InferenceSession(
             model_path, options, providers=["CPUExecutionProvider"], disabled_optimizers=UNFUSED
-        )  # as the engines open it
+        )
         for ids, lengths in batches[:2]:  # warm-up
             session.run(["states"], {"input_ids": ids, "lengths": lengths})
         start = time.perf_counter()

@@ -7,8 +7,8 @@ nDCG@10 = 64.51 (MTEB's published 0.64508).
 
     python benchmarks/scifact_bench.py
 
-nDCG@10 is computed here in a few lines (gain = qrels score, log2 discount, ideal ranking from the qrels) as
-pytrec_eval does for MTEB; it is to be replaced by minilm.eval's retrieval metric once that package lands.
+nDCG@10 is minilm.eval's (gain = qrels grade, log2 discount, ideal ranking from the qrels, as pytrec_eval for
+MTEB).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 from scifact_data import read_scifact, scifact_vectors
 
 import minilm
+from minilm.eval.metrics import query_scores
 from minilm.index import Index
 
 K = 10
@@ -28,10 +29,7 @@ K = 10
 
 def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
     """nDCG@10 of one ranking against graded qrels."""
-    dcg = sum(relevant.get(doc, 0) / np.log2(rank + 2) for rank, doc in enumerate(ranked[:K]))
-    ideal = sorted(relevant.values(), reverse=True)[:K]
-    idcg = sum(gain / np.log2(rank + 2) for rank, gain in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
+    return query_scores(relevant, ranked, [K])[f"ndcg_at_{K}"]
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
 import socket
@@ -38,18 +37,15 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workloads
+
 ROOT = Path(__file__).resolve().parents[1]
-STSB = ROOT.parent / "shared" / "data" / "stsbenchmark" / "sts-test.csv"
 
 
 def sentences(limit: int) -> list[str]:
     """Unique STS-B test sentences (~15 tokens each), in file order."""
-    seen: dict[str, None] = {}
-    with STSB.open(encoding="utf-8") as f:
-        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            for text in row[5:7]:
-                seen.setdefault(text, None)
-    return list(seen)[:limit]
+    return workloads.sts_sentences("test")[:limit]
 
 
 def free_port() -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
+
+from minilm.eval.datasets import BeirDataset, read_beir, read_stsb
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = next(p for p in (Path.cwd().parent / "shared", ROOT.parent / "shared", Path("/work/shared")) if p.is_dir())
@@ -13,11 +14,9 @@ GOLDEN = SHARED / "golden"
 
 
 def sts_rows(split: str = "test") -> list[tuple[str, str, float]]:
-    """(sentence 1, sentence 2, gold score) of STS-B's split."""
-    path = DATA / "stsbenchmark" / f"sts-{split}.csv"
-    with path.open(encoding="utf-8") as f:
-        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [(r[5], r[6], float(r[4])) for r in rows if len(r) >= 7]
+    """(sentence 1, sentence 2, gold score) of STS-B's split (minilm.eval's reader)."""
+    pairs = read_stsb(DATA / "stsbenchmark" / f"sts-{split}.csv")
+    return list(zip(pairs.sentences1, pairs.sentences2, pairs.scores.tolist(), strict=True))
 
 
 def sts_sentences(split: str = "test") -> list[str]:
@@ -25,15 +24,14 @@ def sts_sentences(split: str = "test") -> list[str]:
     return list(dict.fromkeys(s for a, b, _ in sts_rows(split) for s in (a, b)))
 
 
+def scifact() -> BeirDataset:
+    """SciFact's BEIR test split (minilm.eval's reader: documents as title + " " + text, the MTEB convention)."""
+    return read_beir(DATA / "scifact")
+
+
 def scifact_abstracts() -> list[str]:
-    """SciFact corpus documents as title + " " + text (the MTEB convention)."""
-    docs = []
-    with (DATA / "scifact" / "corpus.jsonl").open(encoding="utf-8") as f:
-        for line in f:
-            d = json.loads(line)
-            text = d["text"] if isinstance(d["text"], str) else " ".join(d["text"])
-            docs.append(f"{d.get('title', '')} {text}".strip())
-    return docs
+    """SciFact corpus documents as title + " " + text."""
+    return scifact().doc_texts
 
 
 def golden_texts() -> list[str]:

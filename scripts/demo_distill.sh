@@ -14,7 +14,7 @@ EXTRA=()
 [ "${SCIFACT:-0}" = 1 ] && EXTRA+=(--scifact)
 .venv/bin/minilm prune --layers 0,2,4 -o "$WORK/student-L3"
 $PY benchmarks/eval_training.py "$WORK/student-L3" "${EXTRA[@]}"          # the pruned student, before
-$PY benchmarks/training_data.py sentences "$WORK/sentences.jsonl" "$SENTENCES"
+$PY scripts/training_data.py sentences "$WORK/sentences.jsonl" "$SENTENCES"
 .venv/bin/minilm distill "$WORK/sentences.jsonl" --student "$WORK/student-L3" --output "$WORK/run" \
     --batch-size "$BATCH" --epochs "$EPOCHS" --lr 1e-4 --warmup-steps 50 --checkpoint-every 100 \
     --eval-data ../shared/data/stsbenchmark/sts-dev.csv

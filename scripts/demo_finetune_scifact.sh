@@ -9,7 +9,7 @@ EPOCHS=${EPOCHS:-3}
 BATCH=${BATCH:-32}
 mkdir -p "$WORK"
 PY=.venv/bin/python
-$PY benchmarks/training_data.py scifact-pairs "$WORK/scifact-train.jsonl"
+$PY scripts/training_data.py scifact-pairs "$WORK/scifact-train.jsonl"
 STEPS=$($PY -c "import math,sys; print(math.ceil($EPOCHS * sum(1 for _ in open(sys.argv[1])) / $BATCH))" "$WORK/scifact-train.jsonl")
 .venv/bin/minilm train "$WORK/scifact-train.jsonl" --output "$WORK/run" --batch-size "$BATCH" --steps "$STEPS" \
     --warmup-steps $((STEPS / 10)) --lr 2e-5 --max-seq-length 128 --checkpoint-every 10 \

@@ -11,7 +11,7 @@ import pytest
 import minilm
 from minilm.checkpoint.cache import minilm_home
 from minilm.engines.onnx import engine, store
-from minilm.engines.onnx.session import default_threads
+from minilm.engines.onnx.session import default_threads, session_options
 from minilm.errors import InputError
 
 TEXTS = ["the cat sat on the mat", "a happy dog", "hello world !", "today is a sunny day , is that so ?", ""]
@@ -33,9 +33,16 @@ def test_threads_are_explicit_and_reported(tiny_dir: Path) -> None:
         minilm.load(tiny_dir, engine="onnx", threads=0)
 
 
+def test_session_options_are_the_engines() -> None:
+    """What benchmarks start from (session_options) is what the engines run: explicit threads, no spinning."""
+    options = session_options(3)
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (3, 1)
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_graph_is_cached_by_digest_and_reused(tiny_dir: Path) -> None:
     first = minilm.load(tiny_dir, engine="onnx")
-    path = store.graph_path(first.sha256, "fused" if engine.FUSED else "plain")
+    path = store.graph_path(first.sha256, "fused")
     assert path.is_file() and path.parent == minilm_home() / "onnx"
     stamp = path.stat().st_mtime_ns
     minilm.load(tiny_dir, engine="onnx")
@@ -86,7 +93,7 @@ def test_several_encoders_in_threads_agree_with_serial(tiny_dir: Path) -> None:
 
 
 def test_int8_cache_name_follows_the_recipe() -> None:
-    from minilm.engines.onnx import engine, quantize
+    from minilm.engines.onnx import quantize
 
     assert quantize.RECIPE.name == engine.RECIPE_NAME
 

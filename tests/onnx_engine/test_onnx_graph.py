@@ -11,7 +11,6 @@ from minilm.engines.numpy_bert import NumpyEngine
 from minilm.engines.onnx import graph
 from minilm.engines.onnx.engine import OnnxEngine
 from minilm.engines.onnx.session import open_session
-from minilm.pooling import pool
 from tests.conftest import TINY_CONFIG
 
 
@@ -28,8 +27,8 @@ def _batch(rng: np.random.Generator, b: int, t: int) -> tuple[np.ndarray, np.nda
     return ids.astype(np.int64), lengths.astype(np.int64)
 
 
-def _session_engine(weights, fused: bool = False, pooled: bool = False) -> OnnxEngine:  # type: ignore[no-untyped-def]
-    model = graph.build(weights, TINY_CONFIG, fused=fused, pooled=pooled)
+def _session_engine(weights, fused: bool = False) -> OnnxEngine:  # type: ignore[no-untyped-def]
+    model = graph.build(weights, TINY_CONFIG, fused=fused)
     return OnnxEngine(open_session(model.SerializeToString(), 1), "onnx", 1)
 
 
@@ -60,14 +59,6 @@ def test_a_row_does_not_depend_on_its_padding(tiny_weights) -> None:  # type: ig
     ids, lengths = _batch(np.random.default_rng(3), 4, 12)
     alone = engine.forward(ids[1:2, : lengths[1]], lengths[1:2])
     np.testing.assert_allclose(engine.forward(ids, lengths)[1, : lengths[1]], alone[0], atol=1e-6, rtol=0)
-
-
-def test_pooled_output_is_the_masked_mean(tiny_weights) -> None:  # type: ignore[no-untyped-def]
-    model = graph.build(tiny_weights, TINY_CONFIG, pooled=True)
-    session = open_session(model.SerializeToString(), 1)
-    ids, lengths = _batch(np.random.default_rng(5), 6, 10)
-    states, pooled = session.run(["states", "pooled"], {"input_ids": ids, "lengths": lengths})
-    np.testing.assert_allclose(pooled, pool(states, lengths, "mean"), atol=1e-6, rtol=0)
 
 
 def test_smoothing_keeps_the_function(tiny_weights) -> None:  # type: ignore[no-untyped-def]

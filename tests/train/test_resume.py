@@ -18,10 +18,11 @@ from minilm.train.runs import RunConfig, run_train
 from .train_helpers import write_pairs
 
 CHILD = """
-import json, sys, time
+import json, sys, threading
 from minilm.train.runs import RunConfig, run_train
 config = RunConfig.from_mapping(json.loads(sys.argv[1]))
-run_train(config, callbacks=[lambda step, loss: time.sleep(0.25)])  # slow enough to be killed mid-run
+never = threading.Event()
+run_train(config, callbacks=[lambda step, loss: step == 5 and never.wait()])  # waits at step 5 to be killed
 """
 
 
@@ -42,12 +43,14 @@ def test_resume_after_kill(tiny_dir: Path, tmp_path: Path) -> None:
     killed = tmp_path / "killed"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     child = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(_config(tiny_dir, data, killed))], env=env)
-    deadline = time.monotonic() + 120
-    while not (killed / "checkpoints" / "step-00000004" / "state.pt").exists():
-        assert child.poll() is None and time.monotonic() < deadline, "the child ended before its first checkpoint"
-        time.sleep(0.02)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    try:
+        deadline = time.monotonic() + 120
+        while not (killed / "checkpoints" / "step-00000004" / "state.pt").exists():
+            assert child.poll() is None and time.monotonic() < deadline, "the child ended before its first checkpoint"
+            time.sleep(0.02)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
     steps_before = [h["step"] for h in _history(killed) if "loss" in h]
     assert not (killed / "final").exists() and max(steps_before) < 12  # it really died mid-run
 

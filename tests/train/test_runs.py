@@ -10,6 +10,7 @@ import pytest
 import minilm
 from minilm.cli.main import main
 from minilm.train.runs import RunConfig, read_config_file, run_train
+from minilm.train.trainer import TrainConfig
 
 from ..conftest import DATA
 from .train_helpers import write_pairs
@@ -54,6 +55,19 @@ def test_cli_reports_config_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "unknown keys ['batchsize']" in capsys.readouterr().err
     assert main(["train", "--output", str(tmp_path / "o")]) == 1
     assert "no training data" in capsys.readouterr().err
+
+
+def test_defaults_are_stated_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """RunConfig takes the trainer's defaults from TrainConfig, and the CLI's help shows RunConfig's."""
+    for name in ("lr", "warmup_steps", "weight_decay", "max_grad_norm", "seed", "checkpoint_every", "device"):
+        assert getattr(RunConfig, name) == getattr(TrainConfig, name)
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"rows per batch (default {RunConfig.batch_size})" in help_text
+    assert f"AdamW learning rate (default {TrainConfig.lr:g})" in help_text
+    assert f"linear warmup steps (default {TrainConfig.warmup_steps})" in help_text
+    assert f"similarity scale (default {RunConfig.scale:g})" in help_text
 
 
 def test_cli_prune_and_distill(tiny_dir: Path, tmp_path: Path) -> None:

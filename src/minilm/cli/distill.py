@@ -6,19 +6,18 @@ import argparse
 import sys
 from typing import Any
 
-from minilm.cli.run_config import add_run_options, run_config
+from minilm.checkpoint.known import DEFAULT_MODEL
+from minilm.cli.run_config import add_run_parser, run_config
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser(
-        "distill",
-        help="distil a teacher into a (pruned) student on the sentences of the data files",
-        description="MSE between student and teacher sentence vectors, over every distinct text of the data files. "
+    parser = add_run_parser(
+        sub, "distill", "distil a teacher into a (pruned) student on the sentences of the data files",
+        "MSE between student and teacher sentence vectors, over every distinct text of the data files. "
         "Writes OUTPUT/final.",
-    )
-    add_run_options(parser)
+    )  # fmt: skip
     parser.add_argument("--student", required=False, default=None, help="student model folder (see minilm prune)")
-    parser.add_argument("--teacher", default=None, help="teacher model (default: all-MiniLM-L6-v2)")
+    parser.add_argument("--teacher", default=None, help=f"teacher model (default: {DEFAULT_MODEL})")
     parser.set_defaults(func=run)
 
 

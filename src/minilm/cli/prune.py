@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.errors import InputError
 
 
@@ -18,7 +19,7 @@ def parse_layers(text: str) -> list[int]:
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("prune", help="keep chosen layers of a model (a student to distil)")
-    parser.add_argument("-m", "--model", default=None, help="source model (default: all-MiniLM-L6-v2)")
+    parser.add_argument("-m", "--model", default=None, help=f"source model (default: {DEFAULT_MODEL})")
     parser.add_argument("--layers", required=True, help="layers to keep, in order, e.g. 0,2,4")
     parser.add_argument("-o", "--output", required=True, help="folder for the pruned model")
     parser.set_defaults(func=run)

@@ -6,20 +6,19 @@ import argparse
 import sys
 from typing import Any
 
-from minilm.cli.run_config import add_run_options, run_config
+from minilm.checkpoint.known import DEFAULT_MODEL
+from minilm.cli.run_config import add_run_parser, run_config
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser(
-        "train",
-        help="fine-tune on pairs/triplets (Multiple Negatives Ranking loss)",
-        description="Fine-tune a sentence model with the all-* recipe. Rows are (anchor, positive[, negatives...]) "
-        "from JSONL/CSV/TSV; several files are sampled by weight, one file per batch. Writes OUTPUT/final.",
-    )
-    add_run_options(parser)
-    parser.add_argument("-m", "--model", default=None, help="model to fine-tune (default: all-MiniLM-L6-v2)")
+    parser = add_run_parser(
+        sub, "train", "fine-tune on pairs/triplets (Multiple Negatives Ranking loss)",
+        "Fine-tune a sentence model with the all-* recipe. Rows are (anchor, positive[, negatives...]) from "
+        "JSONL/CSV/TSV; several files are sampled by weight, one file per batch. Writes OUTPUT/final.",
+    )  # fmt: skip
+    parser.add_argument("-m", "--model", default=None, help=f"model to fine-tune (default: {DEFAULT_MODEL})")
     parser.add_argument("--symmetric", action="store_true", default=None, help="add the positive -> anchor term")
-    parser.add_argument("--scale", type=float, default=None, help="similarity scale (default 20)")
+    parser.add_argument("--scale", type=float, default=None, help="similarity scale")
     parser.set_defaults(func=run)
 
 

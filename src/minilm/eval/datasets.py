@@ -8,7 +8,6 @@ where a step is named below because the MTEB task does it.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from minilm.errors import DatasetError
+from minilm.io.readers import json_lines
 
 
 @dataclass(frozen=True)
@@ -212,17 +212,11 @@ def load_sts(path: Path, split: str = "test") -> list[StsPairs]:
 
 
 # -- BEIR ----------------------------------------------------------------------------------------------------
-def _jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    for n, line in enumerate(_lines(path), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DatasetError(f"{path} line {n}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or "_id" not in row:
-            raise DatasetError(f"{path} line {n}: expected an object with an '_id' field")
-        yield n, row
+def _beir_rows(path: Path) -> Iterator[dict]:
+    for where, row in json_lines(path, error=DatasetError):
+        if "_id" not in row:
+            raise DatasetError(f"{where}: expected an object with an '_id' field")
+        yield row
 
 
 # BEIR folder name -> MTEB task name
@@ -259,10 +253,10 @@ def read_beir(folder: Path, split: str = "test") -> BeirDataset:
         raise DatasetError(f"{qrels_path} does not exist; is {folder} a BEIR folder with a {split!r} split?")
     qrels = read_qrels(qrels_path)
     doc_ids, doc_texts = [], []
-    for _, row in _jsonl(folder / "corpus.jsonl"):
+    for row in _beir_rows(folder / "corpus.jsonl"):
         doc_ids.append(str(row["_id"]))
         doc_texts.append((str(row.get("title") or "") + " " + str(row.get("text") or "")).strip())
-    queries = {str(row["_id"]): str(row.get("text", "")) for _, row in _jsonl(folder / "queries.jsonl")}
+    queries = {str(row["_id"]): str(row.get("text", "")) for row in _beir_rows(folder / "queries.jsonl")}
     missing = [q for q in qrels if q not in queries]
     if missing:
         raise DatasetError(f"{qrels_path}: {len(missing)} query ids have no text in queries.jsonl (first {missing[0]})")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from minilm.errors import InputError, MissingExtraError
+from minilm.errors import InputError, MinilmError, MissingExtraError
 
 FORMATS = ("auto", "lines", "jsonl", "csv", "tsv", "parquet")
 
@@ -56,6 +56,37 @@ def _from_mapping(row: dict[str, Any], n: int, where: str, text_field: str, id_f
     return Record(text, str(rid) if rid is not None else str(n), meta)
 
 
+def json_lines(
+    source: str | Path | IO[str], name: str | None = None, objects: bool = True, error: type[MinilmError] = InputError
+) -> Iterator[tuple[str, Any]]:
+    """(where, value) for each non-blank line of a JSONL file or open text stream; `where` is "name:line".
+
+    objects: every value must be a JSON object. Errors (type `error`) name the file, the line and what was wrong.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            with path.open(encoding="utf-8-sig") as stream:
+                yield from json_lines(stream, name or str(path), objects, error)
+        except OSError as exc:
+            raise error(f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise error(f"{path}: not valid UTF-8 (byte offset {exc.start})") from None
+        return
+    name = name or getattr(source, "name", "<stream>")
+    for lineno, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        where = f"{name}:{lineno}"
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{where}: not valid JSON ({exc.msg})") from None
+        if objects and not isinstance(value, dict):
+            raise error(f"{where}: expected a JSON object, got {type(value).__name__}")
+        yield where, value
+
+
 def read_records(
     path: str | None, fmt: str = "auto", text_field: str = "text", id_field: str | None = None
 ) -> Iterator[Record]:
@@ -71,18 +102,8 @@ def read_records(
             for n, line in enumerate(stream):
                 yield Record(line.rstrip("\r\n"), str(n))
         elif kind == "jsonl":
-            n = 0
-            for lineno, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{name}:{lineno}: not valid JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise InputError(f"{name}:{lineno}: expected a JSON object, got {type(row).__name__}")
-                yield _from_mapping(row, n, f"{name}:{lineno}", text_field, id_field)
-                n += 1
+            for n, (where, row) in enumerate(json_lines(stream, name)):
+                yield _from_mapping(row, n, where, text_field, id_field)
         else:
             reader = csv.DictReader(stream, delimiter="\t" if kind == "tsv" else ",")
             for n, row in enumerate(reader):

@@ -12,7 +12,6 @@ draws exactly the batches the killed run would have drawn.
 from __future__ import annotations
 
 import csv
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from minilm.errors import InputError
+from minilm.io.readers import json_lines
 
 log = logging.getLogger(__name__)
 
@@ -64,31 +64,29 @@ def read_rows(path: str | Path) -> list[Row]:
     """Rows from .jsonl (objects or lists), or .csv/.tsv (a header row, then one text per column, in order)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            if suffix in (".jsonl", ".ndjson"):
-                rows = []
-                for n, line in enumerate(f, 1):
-                    if line.strip():
-                        try:
-                            value = json.loads(line)
-                        except json.JSONDecodeError as exc:
-                            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
-                        rows.append(_row_from_json(value, f"{path}:{n}"))
-            elif suffix in (".csv", ".tsv"):
-                reader = csv.reader(f, delimiter="\t" if suffix == ".tsv" else ",")
-                next(reader, None)  # header
-                rows = [tuple(r) for r in reader if r]
-            else:
-                raise InputError(f"{path}: unknown training file type {suffix!r}; expected .jsonl, .csv or .tsv")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if suffix in (".jsonl", ".ndjson"):
+        rows = [_row_from_json(value, where) for where, value in json_lines(path, objects=False)]
+    elif suffix in (".csv", ".tsv"):
+        rows = _read_table(path, "\t" if suffix == ".tsv" else ",")
+    else:
+        raise InputError(f"{path}: unknown training file type {suffix!r}; expected .jsonl, .csv or .tsv")
     if not rows:
         raise InputError(f"{path} has no rows")
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         raise InputError(f"{path}: rows have different numbers of texts ({sorted(widths)}); expected one width")
     return rows
+
+
+def _read_table(path: Path, delimiter: str) -> list[Row]:
+    """The rows of a CSV/TSV file after its header row."""
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            next(reader, None)  # header
+            return [tuple(r) for r in reader if r]
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
 
 
 def load_dataset(path: str | Path, weight: float = 1.0) -> Dataset:

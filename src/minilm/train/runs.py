@@ -39,7 +39,11 @@ class DataFile:
 
 @dataclass
 class RunConfig:
-    """Everything a `minilm train` / `minilm distill` run reads from its config file and flags."""
+    """Everything a `minilm train` / `minilm distill` run reads from its config file and flags.
+
+    The trainer's hyper-parameters default to TrainConfig's (the recipe's values, stated there once); the CLI's
+    help shows these defaults (cli/run_config.py).
+    """
 
     output: str
     data: list[DataFile]
@@ -49,18 +53,18 @@ class RunConfig:
     mini_batch_size: int | None = None  # GradCache mini-batch (None: plain MNRL)
     steps: int | None = None  # default: `epochs` passes over the rows
     epochs: float = 1.0
-    lr: float = 2e-5
-    warmup_steps: int = 500
-    weight_decay: float = 0.01
-    max_grad_norm: float = 1.0
+    lr: float = TrainConfig.lr
+    warmup_steps: int = TrainConfig.warmup_steps
+    weight_decay: float = TrainConfig.weight_decay
+    max_grad_norm: float = TrainConfig.max_grad_norm
     max_seq_length: int = TRAIN_MAX_SEQ_LENGTH
     scale: float = DEFAULT_SCALE
     symmetric: bool = False
-    seed: int = 0
-    checkpoint_every: int = 500
-    eval_every: int = 0
+    seed: int = TrainConfig.seed
+    checkpoint_every: int = TrainConfig.checkpoint_every
+    eval_every: int = TrainConfig.eval_every
     eval_data: str | None = None  # STS dev set (STS-B csv, or sentence1/sentence2/score CSV/TSV)
-    device: str = "auto"
+    device: str = TrainConfig.device
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -20,10 +20,6 @@ from minilm.tokenizer import Tokenizer
 if TYPE_CHECKING:
     import onnx
 
-# Measured on the 2-core development machine (benchmarks/onnx_layouts.py; README, Benchmarks): ONNX Runtime's
-# fused contrib operators, written directly into the graph, ran 1.4-1.6x faster than plain operators at every
-# optimization level, on short and long texts (loaded machine, alternating rounds). Both match numpy within 1e-5.
-FUSED = True
 RECIPE_NAME = "fused-pc-smooth0.5-apart32"  # quantize.RECIPE's name (tested equal), kept here for a cheap import
 
 
@@ -41,16 +37,15 @@ class OnnxEngine:
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None) -> OnnxEngine:
-        """The fp32 engine: the graph of these weights, from the cache or built and cached now."""
+        """The fp32 engine: the fused-layout graph of these weights, from the cache or built and cached now."""
         config = checkpoint.folder.config.bert
-        variant = "fused" if FUSED else "plain"
 
         def make() -> onnx.ModelProto:
             from minilm.engines.onnx import graph  # onnx is imported only to build: a cached load skips it
 
-            return graph.build(checkpoint.weights, config, FUSED)
+            return graph.build(checkpoint.weights, config, fused=True)
 
-        source = store.cached(checkpoint.sha256, variant, make)
+        source = store.cached(checkpoint.sha256, "fused", make)
         return cls._open(source, "onnx", threads)
 
     @classmethod

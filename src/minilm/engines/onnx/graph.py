@@ -1,14 +1,16 @@
 """The BERT encoder as an ONNX graph, written node by node from the checkpoint's weights (no torch, no export).
 
 Two layouts of the same computation, chosen by `fused`:
-  - plain ONNX operators (MatMul, Softmax, LayerNormalization, Erf, ...), which ONNX Runtime optimizes itself;
   - ONNX Runtime's fused contrib operators (EmbedLayerNormalization, Attention, BiasGelu), each replacing a
-    run of plain nodes; residual + LayerNorm stays Add + LayerNormalization (see _skip_layer_norm).
-Which is faster is measured, not assumed (docs/onnx.md); both reproduce the numpy engine:
-exact erf GELU, LayerNorm eps from config.json, the attention mask built from lengths.
+    run of plain nodes; residual + LayerNorm stays Add + LayerNormalization (see _skip_layer_norm). The "onnx"
+    and "onnx-int8" engines run this layout (the faster one on ONNX Runtime: docs/benchmarks.md, "ONNX engine
+    choices");
+  - plain ONNX operators (MatMul, Softmax, LayerNormalization, Erf, ...), for runtimes that do not know ONNX
+    Runtime's contrib operators (the OpenVINO engines read it) and for int8 recipes on the plain layout.
+Both reproduce the numpy engine: exact erf GELU, LayerNorm eps from config.json, the attention mask built from
+lengths.
 
-Inputs: input_ids (B, T) int64 and lengths (B,) int64. Outputs: states (B, T, H) float32 and, with
-`pooled`, the mean of each row's first `length` states, (B, H) float32.
+Inputs: input_ids (B, T) int64 and lengths (B,) int64. Output: states (B, T, H) float32.
 """
 
 from __future__ import annotations
@@ -147,9 +149,9 @@ def _layer_fused(g: _Graph, w: Weights, c: BertConfig, n: int, x: str, mask: str
 
 
 def _skip_layer_norm(g: _Graph, w: Weights, c: BertConfig, x: str, skip: str, prefix: str, bias: str) -> str:
-    """LayerNorm(x + bias + skip) as Add, Add, LayerNormalization: on ONNX Runtime 1.2x's CPU kernels this ran
-    ~4x faster than one SkipLayerNormalization node (686 vs 168 us on (32, 15, 384), 2 threads;
-    benchmarks/profile_ops.py), so session.py keeps ORT from fusing it back (SkipLayerNormFusion)."""
+    """LayerNorm(x + bias + skip) as Add, Add, LayerNormalization rather than one SkipLayerNormalization node
+    (the faster of the two on ONNX Runtime's CPU kernels: docs/benchmarks.md, "ONNX engine choices"); session.py
+    keeps ONNX Runtime from fusing them back (SkipLayerNormFusion)."""
     summed = g.one("Add", [g.one("Add", [x, bias]), skip])
     return _layer_norm(g, w, c, summed, prefix)
 
@@ -171,17 +173,16 @@ def _constants(g: _Graph, c: BertConfig) -> None:
     g.const("c_mask_on", np.array(0, f32))
     g.const("c_axis0", np.array([0], np.int64))
     g.const("c_axis1", np.array([1], np.int64))
-    g.const("c_axis_last", np.array([-1], np.int64))
     g.const("c_axis12", np.array([1, 2], np.int64))
     g.const("c_split_qkv", np.array([c.hidden_size] * 3, np.int64))
     g.const("c_heads_shape", np.array([0, 0, c.num_attention_heads, c.head_size], np.int64))
     g.const("c_merge_shape", np.array([0, 0, c.hidden_size], np.int64))
 
 
-def build(weights: Weights, config: BertConfig, fused: bool = False, pooled: bool = False,
+def build(weights: Weights, config: BertConfig, fused: bool = False,
           smooth: dict[str, np.ndarray] | None = None,
           apart: dict[int, np.ndarray] | None = None) -> onnx.ModelProto:  # fmt: skip
-    """The encoder graph for these weights (see the module docstring for inputs, outputs and `fused`).
+    """The encoder graph for these weights (see the module docstring for its inputs, output and `fused`).
 
     smooth: per-input-channel factors for named weight MatMuls of the plain layout (quantize.py's activation
     smoothing); the graph computes the same function, with a Mul by 1/s before each such MatMul.
@@ -222,12 +223,6 @@ def build(weights: Weights, config: BertConfig, fused: bool = False, pooled: boo
         x = layer(g, w, config, n, x, mask)
     g.nodes.append(helper.make_node("Identity", [x], ["states"]))
     outputs = [helper.make_tensor_value_info("states", TensorProto.FLOAT, ["batch", "tokens", config.hidden_size])]
-    if pooled:
-        weight = g.one("Unsqueeze", [g.one("Cast", [_keep(g, t)], to=TensorProto.FLOAT), "c_axis_last"])  # (B, T, 1)
-        summed = g.one("ReduceSum", [g.one("Mul", ["states", weight]), "c_axis1"], keepdims=0)  # (B, H)
-        count = g.one("Unsqueeze", [g.one("Cast", ["lengths"], to=TensorProto.FLOAT), "c_axis1"])  # (B, 1)
-        g.nodes.append(helper.make_node("Div", [summed, count], ["pooled"]))
-        outputs.append(helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", config.hidden_size]))
     graph = helper.make_graph(
         g.nodes, "minilm_bert",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-UNFUSED = ["SkipLayerNormFusion"]  # optimizers left out: see open_session
+# ONNX Runtime optimizers left out: graph.py writes residual + LayerNorm as Add + LayerNormalization on purpose
+# (see graph._skip_layer_norm), and this fusion would turn it back into SkipLayerNormalization.
+UNFUSED = ["SkipLayerNormFusion"]
 
 
 def default_threads() -> int:
@@ -67,17 +69,22 @@ class CoreBudget:
 CORES = CoreBudget(default_threads())  # every ONNX Runtime run in this process, whichever engine
 
 
-def open_session(graph: Path | bytes, threads: int, spin: bool = False,
-                 level: ort.GraphOptimizationLevel = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-                 ) -> ort.InferenceSession:  # fmt: skip
-    """A CPU session on `threads` intra-op threads, nodes run sequentially, no spinning unless asked."""
+def session_options(threads: int) -> ort.SessionOptions:
+    """The engines' options: `threads` intra-op threads, nodes run one at a time, extended graph optimizations,
+    pools that do not spin between runs."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = level
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.log_severity_level = 3  # errors only: unused-initializer notices are not news
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def open_session(graph: Path | bytes, threads: int) -> ort.InferenceSession:
+    """A CPU session of a graph (a file or its bytes) with session_options(threads)."""
     source = str(graph) if isinstance(graph, Path) else graph
-    # Add + LayerNormalization ran ~4x faster than ORT's fused SkipLayerNormalization kernel (graph.py).
-    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"], disabled_optimizers=UNFUSED)
+    return ort.InferenceSession(
+        source, session_options(threads), providers=["CPUExecutionProvider"], disabled_optimizers=UNFUSED
+    )
