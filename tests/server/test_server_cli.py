@@ -137,5 +137,5 @@ def test_missing_extra_names_the_pip_command(module: str) -> None:
     code = f"import sys; sys.modules[{module!r}] = None; from minilm.cli.main import main; sys.exit(main(['serve']))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
-    assert "pip install 'minilm[server]'" in done.stderr and module.replace("_", "-") in done.stderr
+    assert "pip install '.[server]'" in done.stderr and module.replace("_", "-") in done.stderr
     assert "Traceback" not in done.stderr

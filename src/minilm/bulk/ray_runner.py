@@ -103,7 +103,7 @@ def _ray() -> Any:
         import ray
         import ray.data
     except ImportError:
-        raise MissingExtraError("--ray needs Ray Data: pip install 'minilm[ray]'") from None
+        raise MissingExtraError("--ray needs Ray Data: pip install '.[ray]'") from None
     return ray
 
 

@@ -37,7 +37,7 @@ def require_pyarrow() -> None:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        raise MissingExtraError("bulk encoding reads and writes with pyarrow: pip install 'minilm[parquet]'") from None
+        raise MissingExtraError("bulk encoding reads and writes with pyarrow: pip install '.[parquet]'") from None
 
 
 def filesystem(uri: str) -> tuple[Any, str]:

@@ -56,7 +56,7 @@ def from_hub(repo_id: str, target: Path, expected_sha256: str | None, revision: 
     try:
         from huggingface_hub import snapshot_download
     except ImportError:
-        raise ModelNotFoundError("huggingface_hub is not installed (pip install 'minilm[hub]')") from None
+        raise ModelNotFoundError("huggingface_hub is not installed (pip install '.[hub]')") from None
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:

@@ -31,7 +31,7 @@ def add_parser(sub: Any) -> None:
         "--plot",
         metavar="FILE",
         default=None,
-        help="also draw the cluster map: .png (pip install 'minilm[plot]') or .html (self-contained)",
+        help="also draw the cluster map: .png (pip install '.[plot]') or .html (self-contained)",
     )
     parser.add_argument("--projection", choices=("auto", "pca", "tsne"), default="auto",
                         help="--plot's 2D projection (auto: t-SNE up to 10,000 texts, else PCA)")  # fmt: skip

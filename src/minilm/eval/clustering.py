@@ -32,7 +32,7 @@ def _sklearn() -> tuple[Any, Any]:
         from sklearn.cluster import KMeans
         from sklearn.metrics import v_measure_score
     except ImportError:
-        raise MissingExtraError("clustering evaluation needs scikit-learn: pip install 'minilm[eval]'") from None
+        raise MissingExtraError("clustering evaluation needs scikit-learn: pip install '.[eval]'") from None
     return KMeans, v_measure_score
 
 

@@ -30,7 +30,7 @@ def _sklearn() -> tuple[object, object]:
         from sklearn.cluster import KMeans
         from sklearn.metrics import silhouette_score
     except ImportError:
-        raise MissingExtraError("clustering needs scikit-learn: pip install 'minilm[index]'") from None
+        raise MissingExtraError("clustering needs scikit-learn: pip install '.[index]'") from None
     return KMeans, silhouette_score
 
 

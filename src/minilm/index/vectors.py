@@ -56,7 +56,7 @@ def faiss_module() -> Any:
     try:
         import faiss
     except ImportError:
-        raise MissingExtraError("the index needs faiss: pip install 'minilm[index]'") from None
+        raise MissingExtraError("the index needs faiss: pip install '.[index]'") from None
     return faiss
 
 

@@ -10,7 +10,7 @@ the attention mask and L2-normalizes, as minilm does with on_long="truncate" (th
 to float rounding and a collection built with either can be queried with the other. Unlike it, this one needs
 no model download (the weights come from minilm's sources) and can also chunk long texts (on_long="chunk").
 
-Needs pip install 'minilm[chroma]'.
+Needs pip install '.[chroma]'.
 """
 
 from __future__ import annotations

@@ -40,5 +40,5 @@ def require(module: str, distribution: str, extra: str) -> None:
     if not found:
         raise MissingExtraError(
             f"minilm.integrations.{extra} needs {distribution}, which is not installed: "
-            f"pip install 'minilm[{extra}]' (from a source checkout: pip install '.[{extra}]')"
+            f"pip install '.[{extra}]' (in a minilm checkout)"
         )

@@ -4,7 +4,7 @@
     from langchain_core.vectorstores import InMemoryVectorStore
     store = InMemoryVectorStore.from_texts(texts, MiniLMEmbeddings())
 
-Needs pip install 'minilm[langchain]' (langchain-core only).
+Needs pip install '.[langchain]' (langchain-core only).
 """
 
 from __future__ import annotations

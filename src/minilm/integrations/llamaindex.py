@@ -5,7 +5,7 @@
     index = VectorStoreIndex.from_documents(docs, embed_model=MiniLMEmbedding())
     nodes = index.as_retriever(similarity_top_k=3).retrieve("a question")
 
-Needs pip install 'minilm[llamaindex]' (llama-index-core only).
+Needs pip install '.[llamaindex]' (llama-index-core only).
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ def _read_parquet(path: str, text_field: str, id_field: str | None) -> Iterator[
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise MissingExtraError("reading Parquet needs pyarrow: pip install 'minilm[parquet]'") from None
+        raise MissingExtraError("reading Parquet needs pyarrow: pip install '.[parquet]'") from None
     try:
         table = pq.read_table(path)
     except (OSError, ValueError) as exc:

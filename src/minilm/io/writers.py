@@ -69,7 +69,7 @@ def _write_parquet(path: str, texts: Sequence[str], ids: Sequence[str], vectors:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise MissingExtraError("writing Parquet needs pyarrow: pip install 'minilm[parquet]'") from None
+        raise MissingExtraError("writing Parquet needs pyarrow: pip install '.[parquet]'") from None
     dim = vectors.shape[1] if vectors.ndim == 2 else 0
     column = pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), dim)
     pq.write_table(pa.table({"id": list(ids), "text": list(texts), "embedding": column}), path)

@@ -2,7 +2,7 @@
 
     from minilm.plot import cluster_map, save_map
     drawn = cluster_map(texts, vectors, clusters)   # projection + labels: what any renderer draws
-    save_map(drawn, "map.png")                      # .png (matplotlib: pip install 'minilm[plot]') or .html
+    save_map(drawn, "map.png")                      # .png (matplotlib: pip install '.[plot]') or .html
 
 scikit-learn (the index extra) makes the projection; matplotlib (the plot extra) only the PNG.
 """

@@ -16,7 +16,7 @@ def write_png(drawn: ClusterMap, path: Path, title: str) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise MissingExtraError("--plot .png needs matplotlib: pip install 'minilm[plot]'") from None
+        raise MissingExtraError("--plot .png needs matplotlib: pip install '.[plot]'") from None
     fig = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     fig.get_layout_engine().set(w_pad=0.2, h_pad=0.15)  # type: ignore[union-attr,call-arg]  # inches of margin
     FigureCanvasAgg(fig)

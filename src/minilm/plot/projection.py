@@ -35,9 +35,7 @@ def project(vectors: np.ndarray, method: str = "auto", seed: int = 0) -> np.ndar
         from sklearn.decomposition import PCA
         from sklearn.manifold import TSNE
     except ImportError:
-        raise MissingExtraError(
-            "the cluster map's projection needs scikit-learn: pip install 'minilm[index]'"
-        ) from None
+        raise MissingExtraError("the cluster map's projection needs scikit-learn: pip install '.[index]'") from None
     x = np.asarray(vectors, dtype=np.float32)
     n = len(x)
     if n < 3:  # nothing to project: the points on a line

@@ -70,5 +70,5 @@ def open_index(path: str | os.PathLike[str]) -> SearchIndex:
     try:
         from minilm.index import Index
     except ImportError as exc:
-        raise MissingExtraError(f"--index {path} needs the index extra: pip install 'minilm[index]' ({exc})") from None
+        raise MissingExtraError(f"--index {path} needs the index extra: pip install '.[index]' ({exc})") from None
     return _IndexSearch(Index.open(Path(path)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from minilm.errors import MissingExtraError
 
-INSTALL_HINT = "pip install torch==2.13.0 && pip install 'minilm[train]'"
+INSTALL_HINT = "pip install torch==2.13.0 && pip install '.[train]'"
 
 try:
     import torch  # noqa: F401

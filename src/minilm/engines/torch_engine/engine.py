@@ -20,7 +20,7 @@ from minilm.errors import InputError, MissingExtraError
 
 INSTALL_HINT = (
     "install the CUDA build of torch for this machine first (https://pytorch.org/get-started/locally/), "
-    "then pip install 'minilm[gpu]'"
+    "then pip install '.[gpu]'"
 )
 try:
     import torch
