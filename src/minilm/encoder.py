@@ -111,11 +111,11 @@ class Encoder:
 
     def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity matrix (N, M) between vectors a (N, D) or (D,) and b (M, D) or (D,) (default: a)."""
-        left = l2_normalize(as_vectors(a, "a"))
-        right = left if b is None else l2_normalize(as_vectors(b, "b"))
+        left = _unit_rows(as_vectors(a, "a"))
+        right = left if b is None else _unit_rows(as_vectors(b, "b"))
         if left.shape[1] != right.shape[1]:
             raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
-        return left @ right.T
+        return (left @ right.T).astype(np.float32)
 
     @overload
     def encode(  # type: ignore[overload-overlap]  # one str gives one array, token states included
@@ -343,3 +343,12 @@ class Encoder:
             for r, i in enumerate(rows):
                 states_out[i] = np.array(states[r, : lens[r]], dtype=np.float32)
         return states_out
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows (float64) scaled to unit length after dividing by their largest entry (no overflow or underflow for
+    any finite vector); an all-zero row stays zero, so its cosine with anything is 0, as the reference's."""
+    peak = np.abs(x).max(axis=1, keepdims=True)
+    scaled = x / np.where(peak > 0, peak, 1.0)
+    norms = np.linalg.norm(scaled, axis=1, keepdims=True)
+    return scaled / np.where(norms > 0, norms, 1.0)

@@ -68,14 +68,17 @@ def check_ranges(ranges: object, dimension: int) -> np.ndarray | None:
 
 
 def as_vectors(value: object, name: str) -> np.ndarray:
-    """Vectors (D,) or (N, D) of numbers as a 2-D float32 array; texts or other things are an error naming `name`."""
+    """Vectors (D,) or (N, D) of finite numbers as a 2-D array (float64: scaling a vector of norm 1e20 in float32
+    overflows); texts, non-finite values or other things are an error naming `name`."""
     if isinstance(value, str | bytes):
         raise InputTypeError(f"{name} is a {type(value).__name__}, expected vectors (an array (N, D) or (D,)); "
                              "encode texts first: model.similarity(model.encode(a), model.encode(b))")  # fmt: skip
     try:
-        array = np.asarray(value, dtype=np.float32)
-    except (TypeError, ValueError):
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         raise InputTypeError(f"{name} is {type(value).__name__}, expected an array of numbers (N, D) or (D,)") from None
     if array.ndim not in (1, 2) or array.shape[-1] == 0:
         raise InputError(f"{name} has shape {array.shape}, expected vectors (N, D) or one vector (D,)")
+    if not np.isfinite(array).all():
+        raise InputError(f"{name} holds NaN or infinite values; vectors must be finite")
     return np.atleast_2d(array)
