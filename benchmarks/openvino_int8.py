@@ -37,6 +37,7 @@ from minilm.engines.openvino.engine import OpenVinoEngine
 from minilm.engines.openvino.runtime import Runner, compile_model
 
 R = q.Recipe
+AD = ("*.attn_out", "*.ffn_down")  # the two MatMul kinds whose static int8 costs the most (docs/int8.md)
 # name -> (recipe, calibration set); calibration sets are defined in calibration_texts()
 VARIANTS: dict[str, tuple[q.Recipe, str]] = {
     "defaults": (R("defaults"), "builtin"),
@@ -46,17 +47,43 @@ VARIANTS: dict[str, tuple[q.Recipe, str]] = {
     "apart32-minmax": (R("apart32-minmax", apart=32, ranges="minmax"), "builtin"),
     "apart32-minmax-stsb600": (R("apart32-minmax-stsb600", apart=32, ranges="minmax"), "stsb600"),
     "apart32-minmax-mix": (R("apart32-minmax-mix", apart=32, ranges="minmax"), "mix"),
-    "apart32-minmax-nofbc": (R("apart32-minmax-nofbc", apart=32, ranges="minmax", fast_bias_correction=False),
-                             "builtin"),  # fmt: skip
+    "apart32-minmax-nofbc": (
+        R("apart32-minmax-nofbc", apart=32, ranges="minmax", fast_bias_correction=False),
+        "builtin",
+    ),
     "apart32-minmax-sq0.5": (R("apart32-minmax-sq0.5", apart=32, ranges="minmax", smooth_alpha=0.5), "builtin"),
     "apart32-minmax-nosq": (R("apart32-minmax-nosq", apart=32, ranges="minmax", smooth_alpha=-1), "builtin"),
-    "apart32-minmax-attn-fp32": (R("apart32-minmax-attn-fp32", apart=32, ranges="minmax",
-                                   keep_fp32=("attention",)), "builtin"),  # fmt: skip
-    "apart32-minmax-down-fp32": (R("apart32-minmax-down-fp32", apart=32, ranges="minmax",
-                                   keep_fp32=("*.ffn_down",)), "builtin"),  # fmt: skip
-    "apart32-minmax-mix-down-attn-fp32": (R("apart32-minmax-mix-down-attn-fp32", apart=32, ranges="minmax",
-                                            keep_fp32=("*.ffn_down", "attention")), "mix"),  # fmt: skip
+    "apart32-minmax-attn-fp32": (
+        R("apart32-minmax-attn-fp32", apart=32, ranges="minmax", keep_fp32=("attention",)),
+        "builtin",
+    ),
+    "apart32-minmax-down-fp32": (
+        R("apart32-minmax-down-fp32", apart=32, ranges="minmax", keep_fp32=("*.ffn_down",)),
+        "builtin",
+    ),
+    "apart32-minmax-mix-down-attn-fp32": (
+        R("apart32-minmax-mix-down-attn-fp32", apart=32, ranges="minmax", keep_fp32=("*.ffn_down", "attention")),
+        "mix",
+    ),
     "defaults-mix": (R("defaults-mix"), "mix"),
+    "attnout-fp32": (R("attnout-fp32", keep_fp32=("*.attn_out",)), "builtin"),
+    "attnout-fp32-mix": (R("attnout-fp32-mix", keep_fp32=("*.attn_out",)), "mix"),
+    "apart32-attnout-fp32": (R("apart32-attnout-fp32", apart=32, keep_fp32=("*.attn_out",)), "builtin"),
+    "apart32-minmax-attnout-fp32": (
+        R("apart32-minmax-attnout-fp32", apart=32, ranges="minmax", keep_fp32=("*.attn_out",)),
+        "builtin",
+    ),
+    "attnout-down-int8w-dyn32": (
+        R("attnout-down-int8w-dyn32", keep_fp32=("*.attn_out", "*.ffn_down"), compress_kept=True, dynamic_group=32),
+        "builtin",
+    ),
+    "attnout-down-fp32-mix": (R("attnout-down-fp32-mix", keep_fp32=AD), "mix"),
+    "attnout-down-fp32-stsb600": (R("attnout-down-fp32-stsb600", keep_fp32=AD), "stsb600"),
+    "attnout-down-fp32-minmax": (R("attnout-down-fp32-minmax", keep_fp32=AD, ranges="minmax"), "builtin"),
+    "attnout-down-fp32-sq0.5": (R("attnout-down-fp32-sq0.5", keep_fp32=AD, smooth_alpha=0.5), "builtin"),
+    "attnout-down-fp32-nosq": (R("attnout-down-fp32-nosq", keep_fp32=AD, smooth_alpha=-1), "builtin"),
+    "attnout-down-fp32-nofbc": (R("attnout-down-fp32-nofbc", keep_fp32=AD, fast_bias_correction=False), "builtin"),
+    "attnout-down-fp32": (R("attnout-down-fp32", keep_fp32=("*.attn_out", "*.ffn_down")), "builtin"),
     "apart64-minmax": (R("apart64-minmax", apart=64, ranges="minmax"), "builtin"),
     "weights-int8-sym-dyn32": (R("weights-int8-sym-dyn32", static=False, dynamic_group=32), "builtin"),
     "weights-int8-sym-dyn64": (R("weights-int8-sym-dyn64", static=False, dynamic_group=64), "builtin"),
@@ -135,7 +162,7 @@ def variant_encoder(base: minilm.Encoder, recipe: q.Recipe, texts: list[str]) ->
 
 def int8_ceiling(tokens: int = 480, rounds: int = 5) -> float:
     """Sentences/s (14.9 tokens each) an int8 GEMM of the model's weight shapes reaches (MatMulInteger)."""
-    import onnx
+
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
@@ -211,7 +238,8 @@ def main() -> None:
     import nncf
 
     nncf.set_log_level(logging.ERROR)
-    cpu = [x for x in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines() if "Model name" in x]
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+    cpu = [x for x in lscpu if "Model name" in x]
     print(f"# {cpu[0].split(':', 1)[1].strip() if cpu else 'unknown CPU'}, {default_threads()} threads", flush=True)
     base = minilm.load(engine="onnx", allow_download=False)
     from minilm.checkpoint.weights import load_weights
@@ -236,7 +264,8 @@ def main() -> None:
         figures["int8 ceiling (MatMulInteger)"] = {"sts": int8_ceiling()}
         print("\n" + table(figures, ["sts", "docs", "query"]))
     if args.cold:
-        cold_rows = {e: dict(zip(["cold s", "peak RSS MiB"], cold(e), strict=True)) for e in ("onnx-int8", "openvino-int8")}
+        engines = ("onnx-int8", "openvino-int8")
+        cold_rows = {e: dict(zip(["cold s", "peak RSS MiB"], cold(e), strict=True)) for e in engines}
         print("\n" + table(cold_rows, ["cold s", "peak RSS MiB"]))
 
 

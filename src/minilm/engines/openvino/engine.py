@@ -81,7 +81,7 @@ class OpenVinoEngine:
             raise InputError(f"threads must be a positive int or None, got {threads!r}")
         count = threads or default_threads()
         source = str(model) if not hasattr(model, "get_ordered_ops") else model
-        return cls(Runner(compile_model(source, count, precision), count), name)  # type: ignore[arg-type]
+        return cls(Runner(compile_model(source, count, precision), count), name)
 
     def forward(self, input_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         return self.runner(input_ids, lengths)  # (B, T, H)

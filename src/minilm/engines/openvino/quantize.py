@@ -39,6 +39,7 @@ class Recipe:
     apart: int = 0  # per layer, the FFN intermediate channels with the largest peaks, run apart in fp32
     dynamic_group: int = 0  # dynamic recipes: channels per activation scale (0: one scale per token row)
     asymmetric_weights: bool = False  # dynamic recipes: INT8_ASYM instead of INT8_SYM weights
+    compress_kept: bool = False  # static recipes: int8 weights (activations at run time) for keep_fp32 matches
 
 
 # The recipe the "openvino-int8" engine uses (docs/int8.md, OpenVINO section).
@@ -69,7 +70,8 @@ def fp32_model(weights: Weights, config: BertConfig, recipe: Recipe, samples: Se
 
 def matmul_names(model: ov.Model) -> tuple[list[str], list[str]]:
     """(weight MatMuls, attention MatMuls) of the model by friendly name; attention ones have no constant input."""
-    weight, attention = [], []
+    weight: list[str] = []
+    attention: list[str] = []
     for op in model.get_ordered_ops():
         if op.get_type_name() == "MatMul":
             constant = any(v.get_node().get_type_name() == "Constant" for v in op.input_values())
@@ -93,7 +95,7 @@ def _advanced(recipe: Recipe) -> object:
         options["smooth_quant_alphas"] = AdvancedSmoothQuantParameters(matmul=recipe.smooth_alpha)
     if recipe.ranges != "default":
         options["activations_range_estimator_params"] = getattr(RangeEstimatorParametersSet, recipe.ranges.upper())
-    return AdvancedQuantizationParameters(**options)  # type: ignore[arg-type]
+    return AdvancedQuantizationParameters(**options)
 
 
 def quantize(model: ov.Model, recipe: Recipe, samples: Sequence[Sample]) -> ov.Model:
@@ -105,10 +107,16 @@ def quantize(model: ov.Model, recipe: Recipe, samples: Sequence[Sample]) -> ov.M
         mode = nncf.CompressWeightsMode.INT8_ASYM if recipe.asymmetric_weights else nncf.CompressWeightsMode.INT8_SYM
         return nncf.compress_weights(model, mode=mode, ignored_scope=scope)
     dataset = nncf.Dataset([{"input_ids": ids, "lengths": lengths} for ids, lengths in samples])
-    return nncf.quantize(
+    quantized = nncf.quantize(
         model, dataset, model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
         fast_bias_correction=recipe.fast_bias_correction, ignored_scope=scope, advanced_parameters=_advanced(recipe),
     )  # fmt: skip
+    if not recipe.compress_kept:
+        return quantized
+    kept = set(scope.names) - set(matmul_names(model)[1])
+    static = [n for n in matmul_names(model)[0] if n not in kept]
+    return nncf.compress_weights(quantized, mode=nncf.CompressWeightsMode.INT8_SYM,
+                                 ignored_scope=nncf.IgnoredScope(names=static, validate=False))  # fmt: skip
 
 
 def build(weights: Weights, config: BertConfig, recipe: Recipe, samples: Sequence[Sample]) -> ov.Model:
