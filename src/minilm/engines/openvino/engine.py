@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from minilm.engines.openvino.runtime import Runner
 
-RECIPE_NAME = "static-apart32-minmax"  # quantize.RECIPE's name (tested equal), kept here for a cheap import
+# quantize.RECIPE's name (tested equal), kept here for a cheap import
+RECIPE_NAME = "static-sq0.5-attnout-down-fp32"
 
 
 class OpenVinoEngine:
