@@ -104,15 +104,18 @@ def test_building_int8_without_nncf_names_the_install(tiny_dir: Path, monkeypatc
         minilm.load(tiny_dir, engine="openvino-int8")
 
 
-def test_int8_alias_picks_openvino_int8_when_installed(int8_home: tuple[Path, Path],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_int8_alias_picks_the_fastest_int8_engine(int8_home: tuple[Path, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     folder, home = int8_home
     monkeypatch.setenv("MINILM_HOME", str(home))
     monkeypatch.setattr(quantize, "build", _no_rebuild)
-    assert int8_alias.ORDER[0] == "openvino-int8"
+    # onnx-int8 was measured faster than openvino-int8 (docs/int8.md): the alias picks it with openvino installed
+    assert minilm.load(folder, engine="int8").info()["engine"] == "onnx-int8"
+    monkeypatch.setattr(int8_alias, "ORDER", ("openvino-int8", "onnx-int8"))
     assert minilm.load(folder, engine="int8").info()["engine"] == "openvino-int8"
 
 
-def test_int8_alias_falls_back_to_onnx_int8(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_int8_alias_skips_an_engine_whose_extra_is_missing(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _without(monkeypatch, "openvino")
+    monkeypatch.setattr(int8_alias, "ORDER", ("openvino-int8", "onnx-int8"))
     assert minilm.load(tiny_dir, engine="int8").info()["engine"] == "onnx-int8"
