@@ -16,7 +16,7 @@ from minilm.errors import MissingExtraError
 
 log = logging.getLogger(__name__)
 
-ORDER = ("onnx-int8",)  # fastest first; every entry but the last may be missing its extra
+ORDER: tuple[str, ...] = ("onnx-int8",)  # fastest first; every entry but the last may be missing its extra
 
 
 def create(checkpoint: Checkpoint, threads: int | None = None) -> Engine:
