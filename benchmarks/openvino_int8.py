@@ -209,10 +209,11 @@ def speed(models: dict[str, minilm.Encoder], rounds: int) -> dict[str, dict[str,
 
 def cold(engine: str) -> tuple[float, float]:
     """(seconds to load + encode one sentence, peak RSS MiB) of a fresh process with the model cached."""
-    code = (
-        "import time, resource; t = time.perf_counter(); import minilm; "
+    code = (  # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report this process's peak
+        "import time; t = time.perf_counter(); import minilm; "
         f"m = minilm.load(engine={engine!r}, allow_download=False); m.encode(['a warm-up sentence']); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; "
+        "print(time.perf_counter() - t, int(hwm) / 1024)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # builds the cache if needed
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
