@@ -119,3 +119,11 @@ def test_int8_alias_skips_an_engine_whose_extra_is_missing(tiny_dir: Path, monke
     _without(monkeypatch, "openvino")
     monkeypatch.setattr(int8_alias, "ORDER", ("openvino-int8", "onnx-int8"))
     assert minilm.load(tiny_dir, engine="int8").info()["engine"] == "onnx-int8"
+
+
+def test_unwritable_cache_still_builds(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MINILM_HOME", str(blocker / "home"))  # mkdir under a file fails
+    reference = minilm.load(tiny_dir, engine="numpy").encode(TEXTS)
+    np.testing.assert_allclose(minilm.load(tiny_dir, engine="openvino").encode(TEXTS), reference, atol=1e-5, rtol=0)

@@ -5,6 +5,7 @@ missing extra raises MissingExtraError naming the install.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,8 +57,10 @@ class OpenVinoEngine:
 
             return graph.build(checkpoint.weights, checkpoint.folder.config.bert, False)
 
-        source = onnx_store.cached(checkpoint.sha256, "plain", make)
-        return cls._open(source if not isinstance(source, bytes) else _read(source), name, threads, precision)
+        from minilm.engines.openvino.runtime import read_onnx
+
+        source = onnx_store.cached(checkpoint.sha256, "plain", make)  # bytes when the cache is unwritable
+        return cls._open(read_onnx(source) if isinstance(source, bytes) else source, name, threads, precision)
 
     @classmethod
     def int8_from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None) -> OpenVinoEngine:
@@ -75,21 +78,14 @@ class OpenVinoEngine:
         return cls._open(store.cached(checkpoint.sha256, RECIPE_NAME, make), "openvino-int8", threads, "f32")
 
     @classmethod
-    def _open(cls, model: object, name: str, threads: int | None, precision: str) -> OpenVinoEngine:
+    def _open(cls, model: Path | ov.Model, name: str, threads: int | None, precision: str) -> OpenVinoEngine:
         from minilm.engines.openvino.runtime import Runner, compile_model
 
         if threads is not None and threads < 1:
             raise InputError(f"threads must be a positive int or None, got {threads!r}")
         count = threads or default_threads()
-        source = str(model) if not hasattr(model, "get_ordered_ops") else model
+        source = str(model) if isinstance(model, Path) else model
         return cls(Runner(compile_model(source, count, precision), count), name)
 
     def forward(self, input_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         return self.runner(input_ids, lengths)  # (B, T, H)
-
-
-def _read(data: bytes) -> ov.Model:
-    """A serialized ONNX graph (an unwritable cache hands bytes) read by OpenVINO."""
-    import openvino as ov
-
-    return ov.Core().read_model(data, b"")

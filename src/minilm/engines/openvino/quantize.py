@@ -22,6 +22,7 @@ from minilm.checkpoint.weights import Weights
 from minilm.config import BertConfig
 from minilm.engines.onnx import graph
 from minilm.engines.onnx import quantize as onnx_quantize
+from minilm.engines.openvino.runtime import read_onnx
 
 Sample = tuple[np.ndarray, np.ndarray]  # one calibration batch: ids (B, T) int64, lengths (B,) int64
 
@@ -48,17 +49,6 @@ class Recipe:
 RECIPE = Recipe("static-sq0.5-attnout-down-fp32", smooth_alpha=0.5, keep_fp32=("*.attn_out", "*.ffn_down"))
 
 
-def read(model: object) -> ov.Model:
-    """An onnx.ModelProto read by OpenVINO's ONNX frontend."""
-    import io
-
-    import onnx
-
-    buffer = io.BytesIO()
-    onnx.save(model, buffer)  # type: ignore[arg-type]
-    return ov.Core().read_model(buffer.getvalue(), b"")
-
-
 def fp32_model(weights: Weights, config: BertConfig, recipe: Recipe, samples: Sequence[Sample]) -> ov.Model:
     """The plain fp32 graph the recipe quantizes (with its FFN channels apart if the recipe asks)."""
     apart = None
@@ -67,7 +57,7 @@ def fp32_model(weights: Weights, config: BertConfig, recipe: Recipe, samples: Se
         peaks = onnx_quantize.activation_ranges(graph.build(weights, config, False), samples, downs)  # (4H,) each
         k = min(recipe.apart, max(1, config.intermediate_size // 8))  # most channels stay int8 (tiny test models)
         apart = {n: np.sort(np.argsort(-peaks[down])[:k]) for n, down in enumerate(downs)}
-    return read(graph.build(weights, config, False, apart=apart))
+    return read_onnx(graph.build(weights, config, False, apart=apart).SerializeToString())
 
 
 def matmul_names(model: ov.Model) -> tuple[list[str], list[str]]:

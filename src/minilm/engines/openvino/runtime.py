@@ -19,6 +19,11 @@ from minilm.errors import InputError
 PRECISIONS = ("f32", "bf16")  # bf16 pays off only on CPUs with AMX; elsewhere it is emulated and slower
 
 
+def read_onnx(data: bytes) -> ov.Model:
+    """A serialized ONNX graph read by OpenVINO's ONNX frontend."""
+    return ov.Core().read_model(data, b"")
+
+
 def compile_model(model: ov.Model | str, threads: int, precision: str = "f32",
                   dynamic_group: int = 0) -> ov.CompiledModel:  # fmt: skip
     """`model` (or the path of a saved one) compiled for the CPU on `threads` threads, one stream, latency hint.
