@@ -83,6 +83,18 @@ VARIANTS: dict[str, tuple[q.Recipe, str]] = {
     "attnout-down-fp32-sq0.5": (R("attnout-down-fp32-sq0.5", keep_fp32=AD, smooth_alpha=0.5), "builtin"),
     "attnout-down-fp32-nosq": (R("attnout-down-fp32-nosq", keep_fp32=AD, smooth_alpha=-1), "builtin"),
     "attnout-down-fp32-nofbc": (R("attnout-down-fp32-nofbc", keep_fp32=AD, fast_bias_correction=False), "builtin"),
+    "attnout-down-fp32-sq0.5-nofbc": (
+        R("attnout-down-fp32-sq0.5-nofbc", keep_fp32=AD, smooth_alpha=0.5, fast_bias_correction=False),
+        "builtin",
+    ),
+    "attnout-down-fp32-sq0.3": (R("attnout-down-fp32-sq0.3", keep_fp32=AD, smooth_alpha=0.3), "builtin"),
+    "attnout-down-fp32-sq0.5-mix": (R("attnout-down-fp32-sq0.5-mix", keep_fp32=AD, smooth_alpha=0.5), "mix"),
+    "attnout-fp32-sq0.5": (R("attnout-fp32-sq0.5", keep_fp32=("*.attn_out",), smooth_alpha=0.5), "builtin"),
+    "apart32-attnout-fp32-sq0.5": (
+        R("apart32-attnout-fp32-sq0.5", apart=32, keep_fp32=("*.attn_out",), smooth_alpha=0.5),
+        "builtin",
+    ),
+    "down-fp32-sq0.5": (R("down-fp32-sq0.5", keep_fp32=("*.ffn_down",), smooth_alpha=0.5), "builtin"),
     "attnout-down-fp32": (R("attnout-down-fp32", keep_fp32=("*.attn_out", "*.ffn_down")), "builtin"),
     "apart64-minmax": (R("apart64-minmax", apart=64, ranges="minmax"), "builtin"),
     "weights-int8-sym-dyn32": (R("weights-int8-sym-dyn32", static=False, dynamic_group=32), "builtin"),
