@@ -24,6 +24,10 @@ ENGINES: dict[str, str] = {
     "onnx": "minilm.engines.onnx.engine:OnnxEngine.from_checkpoint",
     "onnx-int8": "minilm.engines.onnx.engine:OnnxEngine.int8_from_checkpoint",
     "torch": "minilm.engines.torch_engine.engine:TorchEngine.from_checkpoint",
+    "openvino": "minilm.engines.openvino.engine:OpenVinoEngine.from_checkpoint",
+    "openvino-bf16": "minilm.engines.openvino.engine:OpenVinoEngine.bf16_from_checkpoint",
+    "openvino-int8": "minilm.engines.openvino.engine:OpenVinoEngine.int8_from_checkpoint",
+    "int8": "minilm.engines.int8:create",  # alias: the fastest int8 engine installed (engines/int8.py)
 }
 # onnx (fp32, within 1e-5 of numpy) first; int8 changes the vectors, so it is only ever picked by name.
 AUTO_ORDER: list[str] = ["onnx", "numpy"]

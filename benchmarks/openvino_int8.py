@@ -1,0 +1,286 @@
+"""Quality and speed of OpenVINO int8 variants (NNCF) against the fp32 `onnx` engine: docs/int8.md's table.
+
+Quality (deterministic, valid on a loaded machine): cosine of each variant's vector to the fp32 vector, median
+and worst, over ../shared/golden (297 texts), the 2,551 unique STS-B test sentences and held-out texts no test
+or calibration uses (SICK test sentences, MSRP test sentences); STS-B test Spearman (x100; fp32 82.03).
+Speed (--speed): engines alternating round by round in this process (onnx, onnx-int8, the variant): STS-B
+test sentences/s and SciFact abstracts/s (batch 32), single-query p50, and an int8 ceiling (ONNX Runtime's
+MatMulInteger on the model's four weight-MatMul shapes, as sentences/s at 21.2 MFLOP per token). --cold adds
+cold start (load + first encode, cached model) and peak RSS of a fresh process per engine.
+
+    python benchmarks/openvino_int8.py [--only NAME ...] [--speed] [--rounds 3] [--cold]
+
+Prints a Markdown table; `lscpu`'s model name heads it (figures from a shared or loaded machine are indicative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workloads
+
+import minilm
+from minilm.engines.onnx.session import default_threads
+from minilm.engines.openvino import calibration
+from minilm.engines.openvino import quantize as q
+from minilm.engines.openvino.engine import OpenVinoEngine
+from minilm.engines.openvino.runtime import Runner, compile_model
+
+R = q.Recipe
+AD = ("*.attn_out", "*.ffn_down")  # the two MatMul kinds whose static int8 costs the most (docs/int8.md)
+# name -> (recipe, calibration set); calibration sets are defined in calibration_texts()
+VARIANTS: dict[str, tuple[q.Recipe, str]] = {
+    "defaults": (R("defaults"), "builtin"),
+    "defaults-stsb600": (R("defaults-stsb600"), "stsb600"),
+    "minmax": (R("minmax", ranges="minmax"), "builtin"),
+    "apart32": (R("apart32", apart=32), "builtin"),
+    "apart32-minmax": (R("apart32-minmax", apart=32, ranges="minmax"), "builtin"),
+    "apart32-minmax-stsb600": (R("apart32-minmax-stsb600", apart=32, ranges="minmax"), "stsb600"),
+    "apart32-minmax-mix": (R("apart32-minmax-mix", apart=32, ranges="minmax"), "mix"),
+    "apart32-minmax-nofbc": (
+        R("apart32-minmax-nofbc", apart=32, ranges="minmax", fast_bias_correction=False),
+        "builtin",
+    ),
+    "apart32-minmax-sq0.5": (R("apart32-minmax-sq0.5", apart=32, ranges="minmax", smooth_alpha=0.5), "builtin"),
+    "apart32-minmax-nosq": (R("apart32-minmax-nosq", apart=32, ranges="minmax", smooth_alpha=-1), "builtin"),
+    "apart32-minmax-attn-fp32": (
+        R("apart32-minmax-attn-fp32", apart=32, ranges="minmax", keep_fp32=("attention",)),
+        "builtin",
+    ),
+    "apart32-minmax-down-fp32": (
+        R("apart32-minmax-down-fp32", apart=32, ranges="minmax", keep_fp32=("*.ffn_down",)),
+        "builtin",
+    ),
+    "apart32-minmax-mix-down-attn-fp32": (
+        R("apart32-minmax-mix-down-attn-fp32", apart=32, ranges="minmax", keep_fp32=("*.ffn_down", "attention")),
+        "mix",
+    ),
+    "defaults-mix": (R("defaults-mix"), "mix"),
+    "attnout-fp32": (R("attnout-fp32", keep_fp32=("*.attn_out",)), "builtin"),
+    "attnout-fp32-mix": (R("attnout-fp32-mix", keep_fp32=("*.attn_out",)), "mix"),
+    "apart32-attnout-fp32": (R("apart32-attnout-fp32", apart=32, keep_fp32=("*.attn_out",)), "builtin"),
+    "apart32-minmax-attnout-fp32": (
+        R("apart32-minmax-attnout-fp32", apart=32, ranges="minmax", keep_fp32=("*.attn_out",)),
+        "builtin",
+    ),
+    "attnout-down-int8w-dyn32": (
+        R("attnout-down-int8w-dyn32", keep_fp32=("*.attn_out", "*.ffn_down"), compress_kept=True, dynamic_group=32),
+        "builtin",
+    ),
+    "attnout-down-fp32-mix": (R("attnout-down-fp32-mix", keep_fp32=AD), "mix"),
+    "attnout-down-fp32-stsb600": (R("attnout-down-fp32-stsb600", keep_fp32=AD), "stsb600"),
+    "attnout-down-fp32-minmax": (R("attnout-down-fp32-minmax", keep_fp32=AD, ranges="minmax"), "builtin"),
+    "attnout-down-fp32-sq0.5": (R("attnout-down-fp32-sq0.5", keep_fp32=AD, smooth_alpha=0.5), "builtin"),
+    "attnout-down-fp32-nosq": (R("attnout-down-fp32-nosq", keep_fp32=AD, smooth_alpha=-1), "builtin"),
+    "attnout-down-fp32-nofbc": (R("attnout-down-fp32-nofbc", keep_fp32=AD, fast_bias_correction=False), "builtin"),
+    "attnout-down-fp32-sq0.5-nofbc": (
+        R("attnout-down-fp32-sq0.5-nofbc", keep_fp32=AD, smooth_alpha=0.5, fast_bias_correction=False),
+        "builtin",
+    ),
+    "attnout-down-fp32-sq0.3": (R("attnout-down-fp32-sq0.3", keep_fp32=AD, smooth_alpha=0.3), "builtin"),
+    "attnout-down-fp32-sq0.5-mix": (R("attnout-down-fp32-sq0.5-mix", keep_fp32=AD, smooth_alpha=0.5), "mix"),
+    "attnout-fp32-sq0.5": (R("attnout-fp32-sq0.5", keep_fp32=("*.attn_out",), smooth_alpha=0.5), "builtin"),
+    "apart32-attnout-fp32-sq0.5": (
+        R("apart32-attnout-fp32-sq0.5", apart=32, keep_fp32=("*.attn_out",), smooth_alpha=0.5),
+        "builtin",
+    ),
+    "down-fp32-sq0.5": (R("down-fp32-sq0.5", keep_fp32=("*.ffn_down",), smooth_alpha=0.5), "builtin"),
+    "attnout-down-fp32": (R("attnout-down-fp32", keep_fp32=("*.attn_out", "*.ffn_down")), "builtin"),
+    "apart64-minmax": (R("apart64-minmax", apart=64, ranges="minmax"), "builtin"),
+    "weights-int8-sym-dyn32": (R("weights-int8-sym-dyn32", static=False, dynamic_group=32), "builtin"),
+    "weights-int8-sym-dyn64": (R("weights-int8-sym-dyn64", static=False, dynamic_group=64), "builtin"),
+    "weights-int8-sym-dyn128": (R("weights-int8-sym-dyn128", static=False, dynamic_group=128), "builtin"),
+    "weights-int8-sym-fp32": (R("weights-int8-sym-fp32", static=False, dynamic_group=0), "builtin"),
+}
+
+
+def calibration_texts(name: str) -> list[str]:
+    """builtin: the package's 48 texts; stsb600: 600 STS-B train sentences; mix: builtin + the 100 shortest
+    and 100 random STS-B train sentences (short generic sentences were the worst vectors)."""
+    if name == "builtin":
+        return list(calibration.TEXTS)
+    train = workloads.sts_sentences("train")
+    if name == "stsb600":
+        return train[:600]
+    rng = np.random.default_rng(0)
+    shortest = sorted(train, key=len)[:100]
+    return [*calibration.TEXTS, *shortest, *(train[i] for i in rng.choice(len(train), 100, replace=False))]
+
+
+def held_out() -> list[str]:
+    """SICK test sentences and MSRP test sentences (first 1,000 and 500 unique), no test or calibration uses."""
+    with (workloads.DATA / "sick" / "SICK_test_annotated.txt").open(encoding="utf-8") as f:
+        sick = [s for row in list(csv.reader(f, delimiter="\t"))[1:] for s in row[1:3]]
+    with (workloads.DATA / "msrp" / "msr-para-test.tsv").open(encoding="utf-8-sig") as f:
+        msrp = [s for row in list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:] for s in row[3:5]]
+    return list(dict.fromkeys(sick))[:1000] + list(dict.fromkeys(msrp))[:500]
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    return float(100 * spearmanr(a, b).statistic)
+
+
+class Quality:
+    """The fp32 reference vectors, and a variant's quality against them."""
+
+    def __init__(self, base: minilm.Encoder, held: bool = True):
+        rows = workloads.sts_rows("test")
+        self.sets = {"golden": workloads.golden_texts(), "stsb": workloads.sts_sentences("test"), "held": held_out()}
+        index = {s: i for i, s in enumerate(self.sets["stsb"])}
+        self.pairs = np.array([(index[a], index[b]) for a, b, _ in rows])
+        self.gold = np.array([s for _, _, s in rows])
+        cache = Path(tempfile.gettempdir()) / f"minilm-ov-reference-{base.sha256[:12]}.npz"
+        if not cache.is_file():  # the fp32 vectors are deterministic: computed once per machine
+            np.savez(cache, **{k: base.encode(v, batch_size=32) for k, v in self.sets.items()})
+        self.reference = dict(np.load(cache))
+        if not held:
+            del self.sets["held"]
+
+    def __call__(self, model: minilm.Encoder) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for label, texts in self.sets.items():
+            v = model.encode(texts, batch_size=32)
+            cos = np.sum(v * self.reference[label], axis=1)
+            out[f"{label} median"], out[f"{label} worst"] = float(np.median(cos)), float(cos.min())
+            if label == "stsb":
+                out["Spearman"] = spearman(np.sum(v[self.pairs[:, 0]] * v[self.pairs[:, 1]], axis=1), self.gold)
+                worst = np.argsort(cos)[:3]
+                out["worst texts"] = "; ".join(f"{texts[i]!r} {cos[i]:.4f}" for i in worst)  # type: ignore[assignment]
+        return out
+
+
+def variant_encoder(base: minilm.Encoder, recipe: q.Recipe, texts: list[str]) -> tuple[minilm.Encoder, float]:
+    """The variant as an Encoder (built now, not cached), and the seconds its build took."""
+    start = time.perf_counter()
+    model = q.build(base.checkpoint_weights, base.config.bert, recipe, calibration.samples(base.tokenizer, texts))
+    built = time.perf_counter() - start
+    threads = default_threads()
+    runner = Runner(compile_model(model, threads, "f32", recipe.dynamic_group), threads)
+    engine = OpenVinoEngine(runner, recipe.name)
+    return minilm.Encoder(recipe.name, base.folder, base.tokenizer, engine, base.sha256, base.source), built
+
+
+def int8_ceiling(tokens: int = 480, rounds: int = 5) -> float:
+    """Sentences/s (14.9 tokens each) an int8 GEMM of the model's weight shapes reaches (MatMulInteger)."""
+
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    shapes = [(384, 1152), (384, 384), (384, 1536), (1536, 384)] * 6
+    rng = np.random.default_rng(0)
+    nodes, inits, inputs = [], [], []
+    for i, (k, n) in enumerate(shapes):
+        inits.append(numpy_helper.from_array(rng.integers(-127, 127, (k, n), dtype=np.int8), f"w{i}"))
+        inputs.append(helper.make_tensor_value_info(f"x{i}", TensorProto.UINT8, [tokens, k]))
+        nodes.append(helper.make_node("MatMulInteger", [f"x{i}", f"w{i}"], [f"y{i}"]))
+    outputs = [helper.make_tensor_value_info(f"y{i}", TensorProto.INT32, None) for i in range(len(shapes))]
+    graph = helper.make_graph(nodes, "ceiling", inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = default_threads()
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feeds = {f"x{i}": rng.integers(0, 255, (tokens, k), dtype=np.uint8) for i, (k, _) in enumerate(shapes)}
+    session.run(None, feeds)
+    best = min(_seconds(lambda: session.run(None, feeds)) for _ in range(rounds))
+    flops = 2 * tokens * sum(k * n for k, n in shapes)
+    return flops / best / (21.2e6 * 14.9)
+
+
+def _seconds(fn: object) -> float:
+    start = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return time.perf_counter() - start
+
+
+def speed(models: dict[str, minilm.Encoder], rounds: int) -> dict[str, dict[str, float]]:
+    """Median over alternating rounds of STS-B sentences/s and SciFact docs/s; single-query p50 in ms."""
+    sts, docs = workloads.sts_sentences("test")[:1000], workloads.scifact_abstracts()[:64]
+    queries = workloads.sts_sentences("dev")[:100]
+    times: dict[str, dict[str, list[float]]] = {n: {"sts": [], "docs": [], "query": []} for n in models}
+    for model in models.values():
+        model.encode(sts[:64], batch_size=32)  # warm-up
+    for _ in range(rounds):
+        for name, model in models.items():
+            times[name]["sts"].append(len(sts) / _seconds(lambda m=model: m.encode(sts, batch_size=32)))
+            times[name]["docs"].append(len(docs) / _seconds(lambda m=model: m.encode(docs, batch_size=32)))
+            times[name]["query"] += [1e3 * _seconds(lambda m=model, t=t: m.encode([t])) for t in queries[:30]]
+    return {n: {k: float(np.median(v)) for k, v in t.items()} for n, t in times.items()}
+
+
+def cold(engine: str) -> tuple[float, float]:
+    """(seconds to load + encode one sentence, peak RSS MiB) of a fresh process with the model cached."""
+    code = (  # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report this process's peak
+        "import time; t = time.perf_counter(); import minilm; "
+        f"m = minilm.load(engine={engine!r}, allow_download=False); m.encode(['a warm-up sentence']); "
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; "
+        "print(time.perf_counter() - t, int(hwm) / 1024)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # builds the cache if needed
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def table(rows: dict[str, dict[str, float]], columns: list[str]) -> str:
+    lines = ["| variant | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]
+    for name, row in rows.items():
+        cells = [row[c] if isinstance(row.get(c), str) else f"{row.get(c, float('nan')):.5g}" for c in columns]
+        lines.append(f"| {name} | " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", help="variant names (default: all); 'engine' = quantize.RECIPE")
+    parser.add_argument("--speed", action="store_true", help="also time the variants against onnx, onnx-int8")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-held", action="store_true", help="skip the held-out texts (quicker screening)")
+    parser.add_argument("--cold", action="store_true", help="cold start and peak RSS of onnx-int8, openvino-int8")
+    args = parser.parse_args()
+    import nncf
+
+    nncf.set_log_level(logging.ERROR)
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+    cpu = [x for x in lscpu if "Model name" in x]
+    print(f"# {cpu[0].split(':', 1)[1].strip() if cpu else 'unknown CPU'}, {default_threads()} threads", flush=True)
+    base = minilm.load(engine="onnx", allow_download=False)
+    from minilm.checkpoint.weights import load_weights
+
+    base.checkpoint_weights = load_weights(base.folder.weights, base.config.bert)  # type: ignore[attr-defined]
+    quality = Quality(base, held=not args.no_held)
+    variants = dict(VARIANTS, engine=(q.RECIPE, "builtin"))
+    names = args.only or list(VARIANTS)
+    columns = [f"{s} {m}" for s in ("golden", "stsb", "held") for m in ("median", "worst")]
+    columns += ["Spearman", "build s", "worst texts"]
+    print(table({}, columns), flush=True)
+    models: dict[str, minilm.Encoder] = {}
+    for name in names:
+        recipe, texts = variants[name]
+        model, built = variant_encoder(base, recipe, calibration_texts(texts))
+        print(table({name: {**quality(model), "build s": built}}, columns).splitlines()[-1], flush=True)
+        if args.speed:
+            models[name] = model
+    if args.speed:
+        models = {"onnx": base, "onnx-int8": minilm.load(engine="onnx-int8", allow_download=False), **models}
+        figures = speed(models, args.rounds)
+        figures["int8 ceiling (MatMulInteger)"] = {"sts": int8_ceiling()}
+        print("\n" + table(figures, ["sts", "docs", "query"]))
+    if args.cold:
+        engines = ("onnx-int8", "openvino-int8")
+        cold_rows = {e: dict(zip(["cold s", "peak RSS MiB"], cold(e), strict=True)) for e in engines}
+        print("\n" + table(cold_rows, ["cold s", "peak RSS MiB"]))
+
+
+if __name__ == "__main__":
+    main()
