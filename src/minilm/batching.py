@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 
 RUN_COST_TOKENS = 16
-"""What one engine call costs beyond its tokens, in padded tokens (fitted per engine: docs/pipeline-notes.md)."""
+"""What one engine call costs beyond its tokens, in padded tokens (fitted per engine: docs/pipeline.md)."""
 
 
 def plan(lengths: Sequence[int], batch_size: int, max_tokens: int,

@@ -30,7 +30,7 @@ from minilm.tokenizer import Tokenizer
 __all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_OVERLAP", "Chunks", "EncodeInfo", "Encoder", "OnLong", "Prepared"]
 
 BLOCK = 256  # texts read at a time (the next block is read while this one embeds); also units per chunk part
-DEFAULT_MAX_TOKENS = 1024  # padded tokens per engine call on a CPU (the token budget; see docs/pipeline-notes.md)
+DEFAULT_MAX_TOKENS = 1024  # padded tokens per engine call on a CPU (the token budget; see docs/pipeline.md)
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ class Batcher:
         """Up to window_batches batches' worth of inputs and tokens, from the requests in arrival order.
 
         Sorting a window of several batches by length, rather than one batch at a time, keeps padding low when
-        many short requests of mixed lengths arrive together (docs/pipeline-notes.md has the figures).
+        many short requests of mixed lengths arrive together (docs/pipeline.md has the figures).
         With idle workers beside this one, it takes only its share of the queue and wakes one of them for the
         rest, so a lone request is split across the cores rather than run on one.
         """
