@@ -76,3 +76,13 @@ def test_each_variant_has_its_own_cached_graph(tiny_dir: Path, monkeypatch: pyte
         assert graphs[variant].is_file()
     assert graphs[cpu.VNNI] != graphs[cpu.NO_VNNI]
     assert weight_peak(graphs[cpu.NO_VNNI]) <= 64 < weight_peak(graphs[cpu.VNNI])
+
+
+def test_the_flags_agree_with_onnxruntimes_kernel() -> None:
+    """The flags' verdict is what ONNX Runtime's u8 x s8 kernel does here (exact sums, or int16 saturation)."""
+    assert cpu.int8_path() == cpu.probe_int8_path()
+
+
+def test_without_cpuinfo_the_kernel_is_probed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(cpu, "CPUINFO", tmp_path / "missing")
+    assert cpu.int8_path(machine="x86_64") == cpu.probe_int8_path()
