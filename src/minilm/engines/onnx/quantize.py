@@ -4,7 +4,8 @@ A Recipe says how: per-channel or per-tensor weight scales, which weight MatMuls
 layer{n}.qkv / .attn_out / .ffn_up / .ffn_down), and optional SmoothQuant-style smoothing (each MatMul input
 channel j divided by s_j = max|x_j|^alpha / max|W_j|^(1 - alpha), the weights' row j multiplied by it) from
 activation ranges measured on calibration batches. Activations are quantized dynamically (per batch, by
-DynamicQuantizeMatMul, the VNNI u8 x s8 path). docs/int8.md has the measured variants;
+DynamicQuantizeMatMul / QAttention, u8 activations x s8 weights); on CPUs without VNNI the weights keep 7 bits
+(VARIANTS, picked by cpu.py). docs/int8.md has the measured variants;
 benchmarks/int8_variants.py reproduces them.
 """
 
