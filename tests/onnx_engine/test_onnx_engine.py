@@ -92,10 +92,11 @@ def test_several_encoders_in_threads_agree_with_serial(tiny_dir: Path) -> None:
         np.testing.assert_allclose(vectors, want, atol=1e-6, rtol=0)
 
 
-def test_int8_cache_name_follows_the_recipe() -> None:
+def test_int8_cache_names_follow_the_recipes() -> None:
     from minilm.engines.onnx import quantize
 
-    assert quantize.RECIPE.name == engine.RECIPE_NAME
+    assert {path: recipe.name for path, recipe in quantize.VARIANTS.items()} == engine.RECIPE_NAMES
+    assert len(set(engine.RECIPE_NAMES.values())) == len(engine.RECIPE_NAMES)
 
 
 def test_runs_of_different_engines_never_overlap(tiny_dir: Path) -> None:

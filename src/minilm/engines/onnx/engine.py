@@ -5,6 +5,8 @@ quantized graph of quantize.py.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from minilm.engines.base import Checkpoint
-from minilm.engines.onnx import store
+from minilm.engines.onnx import cpu, store
 from minilm.engines.onnx.session import CORES, default_threads, open_session
 from minilm.errors import InputError
 from minilm.tokenizer import Tokenizer
@@ -20,11 +22,26 @@ from minilm.tokenizer import Tokenizer
 if TYPE_CHECKING:
     import onnx
 
-RECIPE_NAME = "fused-pc-smooth0.5-apart32"  # quantize.RECIPE's name (tested equal), kept here for a cheap import
+log = logging.getLogger(__name__)
+
+# quantize.VARIANTS' recipe names per int8 path of cpu.py (tested equal), kept here for a cheap import
+RECIPE_NAMES = {cpu.VNNI: "fused-pc-smooth0.5-apart32", cpu.NO_VNNI: "fused-pc-smooth0.5-apart32-7bit"}
+VARIANT_ENV = "MINILM_INT8_VARIANT"  # forces an int8 variant (a key of RECIPE_NAMES) instead of the CPU's own
+
+
+def int8_variant(variant: str | None = None) -> str:
+    """The int8 variant to run: `variant`, else $MINILM_INT8_VARIANT, else the one for this CPU (cpu.int8_path)."""
+    chosen = variant or os.environ.get(VARIANT_ENV) or cpu.int8_path()
+    if chosen not in RECIPE_NAMES:
+        origin = "variant" if variant else VARIANT_ENV
+        raise InputError(f"{origin} {chosen!r} is unknown; expected one of {tuple(RECIPE_NAMES)}")
+    return chosen
 
 
 class OnnxEngine:
     """BERT on ONNX Runtime: token ids and lengths in, token states out (base.Engine)."""
+
+    dtype: str  # set on int8 engines only: "int8 (<recipe name>)", shown by Encoder.info()
 
     def __init__(self, session: ort.InferenceSession, name: str, threads: int):
         self.session = session
@@ -49,18 +66,25 @@ class OnnxEngine:
         return cls._open(source, "onnx", threads)
 
     @classmethod
-    def int8_from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None) -> OnnxEngine:
-        """The int8 engine (quantize.RECIPE): built from the fp32 graph, cached like it."""
+    def int8_from_checkpoint(cls, checkpoint: Checkpoint, threads: int | None = None,
+                             variant: str | None = None) -> OnnxEngine:  # fmt: skip
+        """The int8 engine (quantize.VARIANTS[int8_variant(variant)]): built from the fp32 graph, cached like it
+        under its recipe's name, so a graph built for one int8 path is never loaded for the other."""
         config = checkpoint.folder.config.bert
+        chosen = int8_variant(variant)
+        recipe_name = RECIPE_NAMES[chosen]
 
         def make() -> onnx.ModelProto:
             from minilm.engines.onnx import calibration, quantize
 
             batches = calibration.batches(Tokenizer.from_folder(checkpoint.folder))
-            return quantize.build(checkpoint.weights, config, quantize.RECIPE, batches)
+            return quantize.build(checkpoint.weights, config, quantize.VARIANTS[chosen], batches)
 
-        source = store.cached(checkpoint.sha256, f"int8-{RECIPE_NAME}", make)
-        return cls._open(source, "onnx-int8", threads)
+        log.info("onnx-int8: %s int8 path, recipe %s", chosen, recipe_name)
+        source = store.cached(checkpoint.sha256, f"int8-{recipe_name}", make)
+        engine = cls._open(source, "onnx-int8", threads)
+        engine.dtype = f"int8 ({recipe_name})"
+        return engine
 
     @classmethod
     def _open(cls, source: Path | bytes, name: str, threads: int | None) -> OnnxEngine:

@@ -4,7 +4,8 @@ A Recipe says how: per-channel or per-tensor weight scales, which weight MatMuls
 layer{n}.qkv / .attn_out / .ffn_up / .ffn_down), and optional SmoothQuant-style smoothing (each MatMul input
 channel j divided by s_j = max|x_j|^alpha / max|W_j|^(1 - alpha), the weights' row j multiplied by it) from
 activation ranges measured on calibration batches. Activations are quantized dynamically (per batch, by
-DynamicQuantizeMatMul, the VNNI u8 x s8 path). docs/int8.md has the measured variants;
+DynamicQuantizeMatMul / QAttention, u8 activations x s8 weights); on CPUs without VNNI the weights keep 7 bits
+(VARIANTS, picked by cpu.py). docs/int8.md has the measured variants;
 benchmarks/int8_variants.py reproduces them.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from onnx import TensorProto, helper
 
 from minilm.checkpoint.weights import Weights
 from minilm.config import BertConfig
-from minilm.engines.onnx import graph
+from minilm.engines.onnx import cpu, graph
 
 KINDS = ("qkv", "attn_out", "ffn_up", "ffn_down")
 
@@ -38,11 +39,15 @@ class Recipe:
     smooth_skip: tuple[str, ...] = ()  # fnmatch patterns of quantized MatMuls left unsmoothed
     apart: int = 0  # per layer, the FFN intermediate channels with the largest peaks, run apart in fp32
     fused: bool = False  # quantize graph.py's fused layout (Attention -> QAttention) instead of the plain one
+    reduce_range: bool = False  # 7-bit weights: no int16 saturation in the u8 x s8 kernels of CPUs without VNNI
+    unsigned_weights: bool = False  # u8 weights (the u8 x u8 kernels) instead of s8
 
 
 # The recipe the "onnx-int8" engine uses (docs/int8.md): every weight MatMul int8 on the fused layout, QKV /
 # attention output / FFN up smoothed, and per layer the 32 FFN channels with the largest activations in fp32.
 RECIPE = Recipe("fused-pc-smooth0.5-apart32", smooth_alpha=0.5, smooth_skip=("*.ffn_down",), apart=32, fused=True)
+# The engine's recipe per int8 path of cpu.py: on CPUs without VNNI the same recipe with 7-bit weights.
+VARIANTS = {cpu.VNNI: RECIPE, cpu.NO_VNNI: replace(RECIPE, name=f"{RECIPE.name}-7bit", reduce_range=True)}
 
 
 def weight_matmuls(config: BertConfig) -> list[str]:
@@ -88,13 +93,15 @@ def quantized_names(config: BertConfig, recipe: Recipe) -> list[str]:
     return [n for n in weight_matmuls(config) if not any(fnmatch.fnmatch(n, p) for p in recipe.keep_fp32)]
 
 
-def quantize_model(model: onnx.ModelProto, names: list[str], per_channel: bool) -> onnx.ModelProto:
-    """Dynamic int8 quantization of the named weight MatMuls (s8 weights, u8 activations)."""
+def quantize_model(model: onnx.ModelProto, names: list[str], recipe: Recipe) -> onnx.ModelProto:
+    """Dynamic int8 quantization of the named weight MatMuls (u8 activations; weights as the recipe says)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    weight_type = QuantType.QUInt8 if recipe.unsigned_weights else QuantType.QInt8
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "int8.onnx"
-        quantize_dynamic(model, out, per_channel=per_channel, weight_type=QuantType.QInt8,
+        quantize_dynamic(model, out, per_channel=recipe.per_channel, reduce_range=recipe.reduce_range,
+                         weight_type=weight_type,
                          op_types_to_quantize=["MatMul", "Attention"], nodes_to_quantize=names,
                          extra_options={"MatMulConstBOnly": True, "DefaultTensorType": TensorProto.FLOAT})  # fmt: skip
         return onnx.load(str(out))
@@ -119,4 +126,4 @@ def build(weights: Weights, config: BertConfig, recipe: Recipe = RECIPE,
         probe = graph.build(weights, config, recipe.fused, apart=apart)
         smooth = smoothing(probe, activation_ranges(probe, batches, smoothed), recipe.smooth_alpha, smoothed)
     model = graph.build(weights, config, recipe.fused, smooth=smooth, apart=apart)
-    return quantize_model(model, names, recipe.per_channel)
+    return quantize_model(model, names, recipe)
