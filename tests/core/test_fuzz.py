@@ -65,7 +65,7 @@ def test_encode_raises_only_minilm_errors(fuzz_model: minilm.Encoder, texts: Any
     with contextlib.suppress(MinilmError), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # on_long="warn" warns about long texts: expected, not an escape
         out, info = fuzz_model.encode_with_info(texts, **kwargs)
-        single = isinstance(texts, str)
+        single = isinstance(texts, str | bytes)  # bytes are one UTF-8 text, as a str
         _check_vectors(out, single, 1 if single else len(info.token_counts))
 
 
