@@ -9,6 +9,7 @@ from minilm import engines
 from minilm.checkpoint import read_folder, resolve
 from minilm.checkpoint.cache import file_digest
 from minilm.checkpoint.known import KNOWN_MODELS, canonical_name
+from minilm.checkpoint.weights import check_header
 from minilm.encoder import Encoder
 from minilm.engines.base import Checkpoint
 from minilm.errors import DigestMismatchError
@@ -44,6 +45,7 @@ def load(
             f"{folder.weights} has sha256 {sha256}, but the official {known.repo_id} weights have "
             f"{known.sha256}; delete the file (or pass its folder as a path to load it anyway)"
         )
+    check_header(folder.weights, folder.config.bert)  # also when an engine's graph is cached under the digest
     tokenizer = Tokenizer.from_folder(folder)
     checkpoint = Checkpoint(folder, sha256)
     built = engines.create(engine, checkpoint, threads, device=device, dtype=dtype)

@@ -126,3 +126,13 @@ def test_unreadable_tokenizer_json(tiny_dir: Path) -> None:
 def test_unknown_engine_is_named(tiny_dir: Path) -> None:
     with pytest.raises(minilm.InputError, match="engine 'cuda' is unknown"):
         minilm.load(tiny_dir, engine="cuda")
+
+
+@pytest.mark.parametrize("field, value", [("num_hidden_layers", 3), ("vocab_size", 40), ("hidden_size", 16)])
+def test_config_that_disagrees_with_cached_weights_is_refused(tiny_dir: Path, field: str, value: int) -> None:
+    minilm.load(tiny_dir, engine="onnx")  # builds and caches the graph under the weights' sha256
+    config = json.loads((tiny_dir / "config.json").read_text())
+    (tiny_dir / "config.json").write_text(json.dumps({**config, field: value}))
+    for engine in ("onnx", "numpy"):  # the cached graph would load without reading the weights
+        with pytest.raises(minilm.CheckpointError, match="model.safetensors"):
+            minilm.load(tiny_dir, engine=engine)

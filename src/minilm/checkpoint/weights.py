@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file
 
 from minilm.config import BertConfig
@@ -62,18 +62,31 @@ def validate(raw: Weights, config: BertConfig, source: str) -> Weights:
     """Return the encoder's weights as float32, or raise naming every missing, unexpected or mis-shaped key."""
     weights = {_canonical(k): v for k, v in raw.items()}
     weights = {k: v for k, v in weights.items() if not k.startswith(_IGNORED_PREFIXES)}
+    check_shapes({k: tuple(v.shape) for k, v in weights.items()}, config, source)
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}
+
+
+def check_shapes(found: dict[str, tuple[int, ...]], config: BertConfig, source: str) -> None:
+    """Raise a CheckpointError naming every missing, unexpected or mis-shaped key of `found` (canonical keys)."""
     shapes = expected_shapes(config)
-    problems = [f"is missing key {k}" for k in shapes if k not in weights]
-    problems += [f"has unexpected key {k}" for k in weights if k not in shapes]
-    problems += [
-        f"has key {k} of shape {tuple(v.shape)}, expected {shapes[k]}"
-        for k, v in weights.items()
-        if k in shapes and tuple(v.shape) != shapes[k]
-    ]
+    problems = [f"is missing key {k}" for k in shapes if k not in found]
+    problems += [f"has unexpected key {k}" for k in found if k not in shapes]
+    problems += [f"has key {k} of shape {v}, expected {shapes[k]}" for k, v in found.items()
+                 if k in shapes and v != shapes[k]]  # fmt: skip
     if problems:
         shown = "; ".join(problems[:8]) + (f"; and {len(problems) - 8} more" if len(problems) > 8 else "")
         raise CheckpointError(f"{source} {shown}")
-    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}
+
+
+def check_header(path: Path, config: BertConfig) -> None:
+    """Check the file's keys and shapes against the config from its header alone (no tensor is read), so an
+    engine whose graph is cached under the weights' digest still refuses a config.json that disagrees."""
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            found = {_canonical(k): tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is not a readable safetensors file ({exc})") from None
+    check_shapes({k: v for k, v in found.items() if not k.startswith(_IGNORED_PREFIXES)}, config, str(path))
 
 
 def load_weights(path: Path, config: BertConfig) -> Weights:
