@@ -75,6 +75,18 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture
+def no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch sees no GPU, whatever machine runs the tests: for tests of what happens without one."""
+    import torch
+
+    from minilm.engines.torch_engine import devices
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr(devices, "gpu_present", lambda: False)
+
+
+@pytest.fixture
 def tiny_dir(tmp_path: Path) -> Path:
     return write_tiny_model(tmp_path / "tiny")
 

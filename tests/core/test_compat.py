@@ -249,11 +249,14 @@ def test_output_forms(model: SentenceTransformer) -> None:
     assert np.array_equal(one["sentence_embedding"], model.encode("hello the cat")[:4])
 
 
+@pytest.mark.usefixtures("no_gpu")
 def test_device_and_module_surface(model: SentenceTransformer) -> None:
     assert model.to("cpu") is model and model.eval() is model and model.to(torch.device("cpu")) is model
     assert model.device == torch.device("cpu")
-    with pytest.raises(minilm.InputError, match="device 'cuda'"):
+    engine = model.encoder.engine
+    with pytest.raises(minilm.InputError, match="device 'cuda'"):  # no GPU: refused, the model unchanged
         model.to("cuda")
+    assert model.encoder.engine is engine
     with pytest.raises(NotImplementedError, match=r"model\[1\]"):
         model[1]
 
@@ -283,9 +286,9 @@ def test_encode_refuses_what_it_does_not_implement(model: SentenceTransformer, c
         ({"cache_folder": "/tmp/x"}, "cache_folder="),
         ({"revision": "main"}, "revision="),
         ({"token": "hf_x"}, "token="),
-        ({"model_kwargs": {"torch_dtype": "float16"}}, "model_kwargs="),
+        ({"model_kwargs": {"attn_implementation": "sdpa"}}, r"model_kwargs=\{'attn_implementation'"),
         ({"modules": []}, "modules="),
-        ({"backend": "openvino"}, "backend='openvino'"),
+        ({"backend": "jax"}, "backend='jax'"),
     ],
 )
 def test_constructor_refuses_what_it_does_not_implement(tiny_dir: Path, kwargs: dict, named: str) -> None:
@@ -293,9 +296,14 @@ def test_constructor_refuses_what_it_does_not_implement(tiny_dir: Path, kwargs: 
         SentenceTransformer(str(tiny_dir), **kwargs)
 
 
+@pytest.mark.usefixtures("no_gpu")
 def test_bad_values_are_named(tiny_dir: Path, model: SentenceTransformer) -> None:
-    with pytest.raises(minilm.InputError, match="device 'cuda'"):
+    with pytest.raises(minilm.InputError, match="device 'cuda': torch .* sees no CUDA device"):
         SentenceTransformer(str(tiny_dir), device="cuda")
+    with pytest.raises(minilm.InputError, match="engine 'numpy' does not take device='cuda'"):
+        SentenceTransformer(str(tiny_dir), device="cuda", engine="numpy")
+    with pytest.raises(minilm.InputError, match="dtype 'float64' is unknown"):
+        SentenceTransformer(str(tiny_dir), model_kwargs={"torch_dtype": torch.float64})
     with pytest.raises(minilm.InputError, match="output_value 'foo'"):
         model.encode("x", output_value="foo")
     with pytest.raises(minilm.InputError, match="precision 'int4'"):
@@ -339,3 +347,52 @@ def test_max_seq_length_128_equals_a_128_token_folder(real: SentenceTransformer,
         assert not np.allclose(before[0], limited.encode(long_texts)[0], atol=1e-3)
     finally:
         real.max_seq_length = 256
+
+
+def test_device_cpu_means_the_fastest_cpu_engine(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from minilm.engines.torch_engine import devices
+
+    monkeypatch.setattr(devices, "gpu_present", lambda: True)  # where "auto" would pick the torch engine on a GPU
+    assert SentenceTransformer(str(tiny_dir), device="cpu").encoder.engine.name == "onnx"
+    assert SentenceTransformer(str(tiny_dir), device=torch.device("cpu"), engine="numpy").encoder.engine.name == "numpy"
+    on_torch = SentenceTransformer(str(tiny_dir), device="cpu", engine="torch")
+    assert (on_torch.encoder.engine.name, on_torch.device) == ("torch", torch.device("cpu"))
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_half_precision_from_model_kwargs_runs_the_torch_engine(tiny_dir: Path) -> None:
+    model = SentenceTransformer(str(tiny_dir), model_kwargs={"torch_dtype": torch.bfloat16})
+    assert (model.encoder.engine.name, model.encoder.info()["dtype"]) == ("torch", "bfloat16")
+    reference = SentenceTransformer(str(tiny_dir), engine="numpy").encode(["the cat sat", "a dog"])
+    assert np.abs(model.encode(["the cat sat", "a dog"]) - reference).max() < 0.05  # bf16 keeps 8 bits
+    for kwargs in ({"torch_dtype": "float32"}, {"dtype": "auto"}):  # every engine's own precision: no torch needed
+        assert SentenceTransformer(str(tiny_dir), model_kwargs=kwargs).encoder.engine.name == "onnx"
+
+
+def test_to_another_device_builds_the_engine_there_and_keeps_the_tokenizer(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minilm.engines.torch_engine import engine as torch_engine
+
+    moved_to: list[str] = []
+
+    def resolve(name: str) -> torch.device:  # a stand-in GPU: records the device asked for, runs on the CPU
+        moved_to.append(name)
+        return torch.device("cpu")
+
+    monkeypatch.setattr(torch_engine, "resolve_device", resolve)
+    model = SentenceTransformer(str(tiny_dir), engine="numpy")
+    model.max_seq_length = 6
+    before = model.encode(["the cat sat on the mat with a hat"])
+    assert model.to("cuda:1") is model and moved_to == ["cuda:1"]
+    assert model.encoder.engine.name == "torch" and model.max_seq_length == 6
+    assert np.abs(model.encode(["the cat sat on the mat with a hat"]) - before).max() < 1e-5
+    model.encode("x", device="cuda:0")  # the reference moves the model to encode's device
+    assert moved_to == ["cuda:1", "cuda:0"]
+
+
+def test_backend_openvino_runs_the_openvino_engine(tiny_dir: Path) -> None:  # openvino: in the test extra
+    model = SentenceTransformer(str(tiny_dir), backend="openvino")
+    assert model.encoder.engine.name == "openvino"
+    reference = SentenceTransformer(str(tiny_dir), engine="numpy").encode(["the cat sat", "a dog"])
+    assert np.abs(model.encode(["the cat sat", "a dog"]) - reference).max() < 1e-5

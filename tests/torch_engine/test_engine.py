@@ -70,8 +70,8 @@ def test_info_reports_device_and_dtype(tiny_dir: Path, monkeypatch: pytest.Monke
     assert "device" not in minilm.load(tiny_dir, engine="numpy").info()
 
 
+@pytest.mark.usefixtures("no_gpu")
 def test_auto_keeps_the_cpu_default_without_cuda(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not devices.gpu_present()  # this machine: CPU torch, no GPU
     assert engines.auto_order() == engines.AUTO_ORDER
     assert minilm.load(tiny_dir).engine.name != "torch"
     monkeypatch.setattr(devices, "gpu_present", lambda: True)
@@ -84,6 +84,7 @@ def test_auto_with_device_or_dtype_means_torch(tiny_dir: Path) -> None:
     assert model.encode("hello world").shape == (8,)
 
 
+@pytest.mark.usefixtures("no_gpu")
 def test_cuda_without_a_cuda_device_is_a_clear_error(tiny_dir: Path) -> None:
     with pytest.raises(InputError, match=r"device 'cuda': torch .* sees no CUDA device; install the CUDA build"):
         minilm.load(tiny_dir, engine="torch", device="cuda")

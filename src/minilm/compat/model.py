@@ -6,8 +6,10 @@
 
 The same arguments and the same results as the reference for what it implements: prompts, truncate_dim,
 precision, normalize_embeddings, the output forms, max_seq_length, the four similarity functions, the tokenizer.
-Anything it does not implement (multi-process pools, other devices, hub options, custom modules) raises
-NotImplementedError (or InputError for a bad value) naming the argument; nothing is silently ignored.
+device= works as in the reference: "cuda", "cuda:N" or "mps" run the torch engine there (as does "auto" on a
+machine where torch sees a GPU), "cpu" the fastest CPU engine; `.to(device)` moves the model. Anything it does
+not implement (multi-process pools, hub options, custom modules) raises NotImplementedError (or InputError for a
+bad value) naming the argument; nothing is silently ignored.
 Results are numpy unless a tensor is asked for (convert_to_tensor=True, convert_to_numpy=False, or tensors
 passed to similarity); torch is only imported then.
 """
@@ -20,11 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from minilm import engines
 from minilm.compat import options, outputs
 from minilm.compat.modules import TransformerModule
 from minilm.compat.similarity import SIMILARITY_FN_NAMES, check_name, similarity
 from minilm.compat.tokenizer import TokenizerView, set_max_length
 from minilm.encoder import Encoder
+from minilm.engines.base import Checkpoint
 from minilm.errors import InputError
 from minilm.inputs import as_texts
 from minilm.loading import load
@@ -33,12 +37,14 @@ from minilm.precision import PRECISIONS, quantize
 
 log = logging.getLogger(__name__)
 OUTPUT_VALUES = ("sentence_embedding", "token_embeddings", None)
+BACKENDS = ("torch", "onnx", "openvino")
 
 
 class SentenceTransformer:
     """sentence_transformers.SentenceTransformer's inference surface on a minilm Encoder (see module docstring).
 
-    engine= (minilm's own) picks the engine; backend="onnx" asks for the onnx engine, "torch" keeps the default.
+    engine= (minilm's own) picks the engine; backend="onnx" / "openvino" asks for the onnx / openvino engine,
+    "torch" keeps the default. model_kwargs may give torch_dtype (or dtype): the torch engine's dtype.
     """
 
     def __init__(self, model_name_or_path: str | os.PathLike[str] | None = None, modules: Any = None,
@@ -52,16 +58,21 @@ class SentenceTransformer:
                  similarity_fn_name: str | None = None, engine: str = "auto"):  # fmt: skip
         # trust_remote_code only permits running a model's own code; minilm never runs any, so it changes nothing.
         del trust_remote_code
+        dtype = options.torch_dtype(model_kwargs)
         options.refuse("SentenceTransformer", modules=modules, cache_folder=cache_folder, revision=revision,
-                       token=token, use_auth_token=use_auth_token, model_kwargs=model_kwargs,
-                       tokenizer_kwargs=tokenizer_kwargs, processor_kwargs=processor_kwargs,
-                       config_kwargs=config_kwargs, model_card_data=model_card_data)  # fmt: skip
-        options.check_device(device, "SentenceTransformer")
-        if backend not in ("torch", "onnx"):
-            raise NotImplementedError(f"SentenceTransformer(backend={backend!r}): minilm has 'torch' and 'onnx'")
-        if backend == "onnx" and engine == "auto":
-            engine = "onnx"
-        self.encoder: Encoder = load(model_name_or_path, engine=engine, allow_download=not local_files_only)
+                       token=token, use_auth_token=use_auth_token, tokenizer_kwargs=tokenizer_kwargs,
+                       processor_kwargs=processor_kwargs, config_kwargs=config_kwargs,
+                       model_card_data=model_card_data)  # fmt: skip
+        if backend not in BACKENDS:
+            raise NotImplementedError(f"SentenceTransformer(backend={backend!r}): minilm has {BACKENDS}")
+        if backend != "torch" and engine == "auto":
+            engine = backend
+        engine, where = options.engine_for(engine, options.device_name(device, "SentenceTransformer"))
+        if dtype is not None and engine == "auto":
+            engine = "torch"
+        self._dtype = dtype
+        self.encoder: Encoder = load(model_name_or_path, engine=engine, allow_download=not local_files_only,
+                                     device=where, dtype=dtype)  # fmt: skip
         saved = options.read_saved_config(self.encoder.folder.path)
         self.default_prompt_name = default_prompt_name or saved.default_prompt_name
         self.prompts = options.merge_prompts(prompts, saved.prompts, self.default_prompt_name)
@@ -112,15 +123,26 @@ class SentenceTransformer:
 
     @property
     def device(self) -> Any:
-        """torch.device("cpu") when torch is installed, else the string "cpu"."""
+        """Where the model runs: a torch.device when torch is installed ("cpu" for the CPU-only engines), else
+        the string."""
+        name = getattr(self.encoder.engine, "device", "cpu")
         try:
             import torch
         except ImportError:
-            return "cpu"
-        return torch.device("cpu")
+            return name
+        return torch.device(name)
 
     def to(self, device: Any) -> SentenceTransformer:
-        options.check_device(device, "to")
+        """Move the model to `device` (as the reference): another engine or device is built from the same
+        weights; the tokenizer (and a max_seq_length set on it) is kept."""
+        name = options.device_name(device, "to")
+        if name is None or _same_device(name, str(self.device)):
+            return self
+        engine, where = options.engine_for("auto" if self.encoder.engine.name != "torch" else "torch", name)
+        built = engines.create(engine, Checkpoint(self.encoder.folder, self.encoder.sha256),
+                               self.encoder.engine.threads, device=where, dtype=self._dtype)  # fmt: skip
+        old = self.encoder
+        self.encoder = Encoder(old.name, old.folder, old.tokenizer, built, old.sha256, old.source)
         return self
 
     def eval(self) -> SentenceTransformer:
@@ -170,7 +192,7 @@ class SentenceTransformer:
         """
         texts, single = self._texts(inputs, kwargs)
         options.refuse("encode", pool=pool, chunk_size=chunk_size)
-        options.check_device(device, "encode")
+        self.to(device)  # the reference moves the model to encode(device=...) and leaves it there
         if output_value not in OUTPUT_VALUES:
             raise InputError(f"output_value {output_value!r} is not supported; expected one of {OUTPUT_VALUES}")
         if precision not in PRECISIONS:
@@ -255,3 +277,8 @@ class SentenceTransformer:
     def similarity_pairwise(self, embeddings1: Any, embeddings2: Any) -> Any:
         """Scores (N,) between embeddings1[i] and embeddings2[i]."""
         return similarity(self.similarity_fn_name, embeddings1, embeddings2, pairwise=True)
+
+
+def _same_device(asked: str, current: str) -> bool:
+    """ "cuda" is the current CUDA device ("cuda:0" here); "cpu" is the CPU whatever the engine."""
+    return asked == current or (asked == "cuda" and current.startswith("cuda"))

@@ -21,6 +21,7 @@ _HINTS = {
     "modules": "; minilm loads BERT -> Pooling -> Normalize folders only",
     "pool": "; minilm's engines use all cores in one process (see threads= in minilm.load)",
     "chunk_size": "; it only applies to multi-process encoding",
+    "model_kwargs": " (only torch_dtype / dtype); minilm builds its engines from the weights: engine='int8' for int8",
 }
 
 
@@ -33,12 +34,50 @@ def refuse(where: str, **values: object) -> None:
             )
 
 
-def check_device(device: object, where: str) -> None:
-    """CPU only: None, "cpu" and torch.device("cpu") pass; a list (multi-process) or another device raise."""
+def torch_dtype(model_kwargs: dict[str, Any] | None) -> str | None:
+    """The torch engine's dtype from the reference's model_kwargs ({"torch_dtype": torch.float16} or "float16",
+    or the newer key "dtype"); any other key raises NotImplementedError naming it. None: not given, "auto" or
+    float32 (what every engine computes in), so only half precision asks for the torch engine."""
+    given = dict(model_kwargs or {})
+    value = given.pop("torch_dtype", None)
+    value = given.pop("dtype", value)
+    if given:
+        raise NotImplementedError(
+            f"SentenceTransformer(model_kwargs={{{', '.join(repr(k) for k in given)}: ...}}) is not supported by "
+            f"minilm's SentenceTransformer{_HINTS['model_kwargs']}"
+        )
+    name = None if value is None else str(value).removeprefix("torch.")
+    return None if name in (None, "auto", "float32") else name  # float32 is every engine's own precision
+
+
+def device_name(device: object, where: str) -> str | None:
+    """The reference's device argument as a string ("cpu", "cuda", "cuda:1", "mps"), or None for "not given".
+
+    A list of devices (multi-process encoding) raises NotImplementedError; torch.device objects are accepted.
+    """
     if isinstance(device, list | tuple):
         raise NotImplementedError(f"{where}(device={list(device)!r}): multi-process encoding is not supported")
-    if device is not None and str(device) != "cpu":
-        raise InputError(f"device {str(device)!r} is not supported by minilm's CPU engines; use 'cpu'")
+    return None if device is None else str(device)
+
+
+def engine_for(engine: str, device: str | None) -> tuple[str, str | None]:
+    """(engine, device) for minilm.load from the drop-in's engine= and the reference's device=.
+
+    No device: the engine as given ("auto" runs on a GPU where torch sees one). "cpu" with "auto": the fastest
+    CPU engine (onnx; never the torch engine just because torch sees a GPU); with an engine that has devices
+    (torch) it is passed on; CPU-only engines run as they are. Another device means the torch engine with
+    "auto"; with a CPU-only engine it is refused by minilm.load, naming it.
+    """
+    from minilm.engines import ENGINE_OPTIONS
+
+    takes_device = "device" in ENGINE_OPTIONS.get(engine, ())
+    if device is None:
+        return engine, None
+    if device == "cpu":
+        if engine == "auto":
+            return "onnx", None
+        return engine, device if takes_device else None
+    return engine, device
 
 
 @dataclass
