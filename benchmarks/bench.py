@@ -5,7 +5,9 @@ abstracts (long), stacks alternating round by round (median of rounds); the rati
 ("st") of the same run; the share of the fp32 ceiling (numpy sgemm GFLOP/s measured in this run, divided by the
 model's FLOPs per token, attention included); single-query latency p50/p95; cold start (import + load + first
 vector, in a fresh process); peak RSS while encoding the SciFact workload (fresh process); installed size of
-each stack's distributions. Stacks whose packages are missing are reported as skipped.
+each stack's distributions; and each stack's quality: the cosine of its vectors to sentence-transformers' torch
+fp32 vectors ("st", else minilm-onnx) of the same texts, median and worst over both workloads (an int8 stack that
+is fast but breaks some vectors shows here). Stacks whose packages are missing are reported as skipped.
 
     bash benchmarks/setup.sh && benchmarks/.venv/bin/python benchmarks/bench.py [--quick] [--rounds 3]
 """
@@ -111,16 +113,19 @@ def main() -> None:
             report[name] = {"skipped": f"{type(exc).__name__}: {exc}"[:300]}
     gflops = sgemm_gflops()
     times: dict[str, dict[str, list[float]]] = {n: {"stsb": [], "scifact": []} for n in loaded}
+    vectors: dict[str, dict[str, np.ndarray]] = {n: {} for n in loaded}
     for _ in range(rounds):  # alternating: each stack sees the same machine in each round
         for work in ("stsb", "scifact"):
             for name, encode in loaded.items():
-                times[name][work].append(_timed(lambda e=encode, w=work: e(texts[w])))
+                start = time.perf_counter()
+                vectors[name][work] = np.asarray(encode(texts[work]), dtype=np.float32)
+                times[name][work].append(time.perf_counter() - start)
     gflops = max(gflops, sgemm_gflops())  # before and after, best of both
 
     tmp = args.out / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     for name, encode in loaded.items():
-        entry: dict[str, object] = {}
+        entry: dict[str, object] = {"quality": quality(vectors, name)}
         for work in ("stsb", "scifact"):
             t = float(np.median(times[name][work]))
             entry[work] = {
@@ -153,6 +158,19 @@ def main() -> None:
     print(markdown(meta, report))
 
 
+def quality(vectors: dict[str, dict[str, np.ndarray]], name: str) -> dict[str, float | str]:
+    """Cosine of a stack's vectors to the reference stack's (st, else minilm-onnx), over both workloads."""
+    reference = next((r for r in ("st", "minilm-onnx") if r in vectors), None)
+    if reference is None:
+        return {}
+    cos = np.concatenate([_cosines(vectors[name][w], vectors[reference][w]) for w in ("stsb", "scifact")])
+    return {"reference": reference, "median": float(np.median(cos)), "worst": float(cos.min())}
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+
+
 def markdown(meta: dict, report: dict) -> str:  # type: ignore[type-arg]
     def cell(entry: dict, work: str, key: str, fmt: str) -> str:  # type: ignore[type-arg]
         value = entry.get(work, {}).get(key)
@@ -164,12 +182,12 @@ def markdown(meta: dict, report: dict) -> str:  # type: ignore[type-arg]
         f"tokens), SciFact {meta['scifact']['texts']} abstracts (mean {meta['scifact']['mean_tokens']:.0f} tokens)",
         "",
         "| stack | STS-B sent/s | tokens/s | vs st | ceiling | SciFact docs/s | tokens/s | vs st | ceiling | "
-        "query p50 ms | p95 ms | cold start s | peak RSS MB | installed MB |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "query p50 ms | p95 ms | cold start s | peak RSS MB | installed MB | cos median | cos worst |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, e in report.items():
         if "skipped" in e:
-            lines.append(f"| {name} | skipped: {e['skipped']} |" + " |" * 12)
+            lines.append(f"| {name} | skipped: {e['skipped']} |" + " |" * 14)
             continue
         row = [name]
         for work in ("stsb", "scifact"):
@@ -181,6 +199,8 @@ def markdown(meta: dict, report: dict) -> str:  # type: ignore[type-arg]
             f"{e['peak_rss_mb']:.0f}" if "peak_rss_mb" in e else "-",
         ]
         row += [f"{e['installed_mb']:.0f}"]
+        q = e.get("quality", {})
+        row += [f"{q['median']:.5f}", f"{q['worst']:.4f}"] if q else ["-", "-"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 

@@ -12,11 +12,19 @@ Encode = Callable[[list[str]], np.ndarray]
 CACHE = Path(__file__).resolve().parent / ".cache"
 
 # name -> (top-level distributions whose installed size counts, loader)
-STACKS = ["minilm-numpy", "minilm-onnx", "minilm-onnx-int8", "st", "st-onnx", "fastembed"]
+STACKS = ["minilm-numpy", "minilm-onnx", "minilm-onnx-int8", "minilm-openvino-int8", "st", "st-onnx", "st-openvino",
+          "st-openvino-int8", "fastembed"]  # fmt: skip
 DISTRIBUTIONS = {
     "minilm-numpy": ["minilm"], "minilm-onnx": ["minilm"], "minilm-onnx-int8": ["minilm"],
-    "st": ["sentence-transformers"], "st-onnx": ["sentence-transformers", "optimum-onnx"], "fastembed": ["fastembed"],
+    "minilm-openvino-int8": ["minilm", "openvino", "nncf"],
+    "st": ["sentence-transformers"], "st-onnx": ["sentence-transformers", "optimum-onnx"],
+    "st-openvino": ["sentence-transformers", "optimum-intel"],
+    "st-openvino-int8": ["sentence-transformers", "optimum-intel"],
+    "fastembed": ["fastembed"],
 }  # fmt: skip
+# sentence-transformers' static int8 export calibrates on GLUE SST-2 from the hub by default; the hub is not
+# reachable here, so the same number of local sentences (STS-B train, never a test text) stands in.
+ST_CALIBRATION = 300
 
 
 def model_folder() -> Path:
@@ -41,17 +49,56 @@ def load(name: str, batch_size: int = 32) -> Encode:
 
         model = minilm.load(engine=name.removeprefix("minilm-"), allow_download=False)
         return lambda texts: model.encode(texts, batch_size=batch_size)
-    if name in ("st", "st-onnx"):
-        from sentence_transformers import SentenceTransformer
-
-        if name == "st":
-            st = SentenceTransformer(str(model_folder()), device="cpu")
-        else:
-            st = SentenceTransformer(str(_copy()), device="cpu", backend="onnx")
+    if name.startswith("st"):
+        st = _sentence_transformer(name)
         return lambda texts: st.encode(texts, batch_size=batch_size, normalize_embeddings=True)
     if name == "fastembed":
         return _fastembed(batch_size)
     raise ValueError(f"unknown stack {name!r}; expected one of {STACKS}")
+
+
+def _sentence_transformer(name: str):  # type: ignore[no-untyped-def]
+    """sentence-transformers on its torch, ONNX or OpenVINO backend (OpenVINO: fp32, or its static int8 export)."""
+    from sentence_transformers import SentenceTransformer
+
+    if name == "st":
+        return SentenceTransformer(str(model_folder()), device="cpu")
+    if name == "st-onnx":
+        return SentenceTransformer(str(_copy()), device="cpu", backend="onnx")
+    if name not in ("st-openvino", "st-openvino-int8"):
+        raise ValueError(f"unknown stack {name!r}; expected one of {STACKS}")
+    folder = _copy()
+    fp32 = SentenceTransformer(str(folder), device="cpu", backend="openvino")  # exports openvino/ on first use
+    if name == "st-openvino":
+        return fp32
+    int8 = folder / "openvino" / "openvino_model_qint8_quantized.xml"
+    if not int8.exists():
+        _export_static_int8(fp32, folder)
+    return SentenceTransformer(str(folder), device="cpu", backend="openvino",
+                               model_kwargs={"file_name": str(int8.relative_to(folder))})  # fmt: skip
+
+
+def _export_static_int8(model, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """sentence-transformers' export_static_quantized_openvino_model with its default settings (OVQuantizationConfig
+    defaults, 300 calibration samples), calibrated on local STS-B train sentences instead of the hub's SST-2."""
+    import datasets
+    import workloads
+    from optimum.intel import OVQuantizer
+    from sentence_transformers import export_static_quantized_openvino_model
+
+    sentences = workloads.sts_sentences("train")[:ST_CALIBRATION]
+
+    def local(self, dataset_name, num_samples=ST_CALIBRATION, dataset_config_name=None, dataset_split=None,
+              preprocess_function=None, **kwargs):  # type: ignore[no-untyped-def]  # fmt: skip
+        rows = datasets.Dataset.from_dict({"sentence": sentences[:num_samples]})
+        return rows.map(preprocess_function, batched=True, remove_columns=["sentence"])
+
+    original = OVQuantizer.get_calibration_dataset
+    OVQuantizer.get_calibration_dataset = local
+    try:
+        export_static_quantized_openvino_model(model, None, str(folder))
+    finally:
+        OVQuantizer.get_calibration_dataset = original
 
 
 def _fastembed(batch_size: int) -> Encode:
