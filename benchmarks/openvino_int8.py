@@ -220,10 +220,17 @@ def accuracy_controlled(base: minilm.Encoder, recipe: q.Recipe, max_drop: float)
     threads = default_threads()
     engine = OpenVinoEngine(Runner(compile_model(quantized, threads, "f32"), threads), recipe.name)
     matmuls = [op for op in quantized.get_ordered_ops() if op.get_type_name() == "MatMul"]
-    fp32 = [op.get_friendly_name() for op in matmuls
-            if op.input_value(0).get_node().get_type_name() != "FakeQuantize"]  # fmt: skip
+    fp32 = [op.get_friendly_name() for op in matmuls if not _quantized_input(op)]
     print(f"# {recipe.name}: {len(fp32)} of {len(matmuls)} MatMuls left in fp32: {', '.join(fp32)}", flush=True)
     return minilm.Encoder(recipe.name, base.folder, base.tokenizer, engine, base.sha256, base.source), built
+
+
+def _quantized_input(op: object) -> bool:
+    """Whether a MatMul's first input comes from a FakeQuantize (through reshapes and transposes)."""
+    node = op.input_value(0).get_node()  # type: ignore[attr-defined]
+    while node.get_type_name() in ("Reshape", "Transpose"):
+        node = node.input_value(0).get_node()
+    return bool(node.get_type_name() == "FakeQuantize")
 
 
 def int8_ceiling(tokens: int = 480, rounds: int = 5) -> float:

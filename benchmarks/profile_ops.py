@@ -1,10 +1,12 @@
-"""Where an ONNX Runtime engine spends its time: ORT's own per-node profile, summed by operator type.
+"""Where an engine spends its time: the runtime's own per-node profile, summed by operator type.
 
-Runs each engine's cached graph (as the engines open it: same threads, same optimization level) with ORT
-profiling on, over length-sorted batches of STS-B test sentences and of SciFact abstracts, and prints each
-operator type's share of the node time, plus the share of the run that falls outside the nodes.
+ONNX Runtime engines: each engine's cached graph (as the engines open it: same threads, same optimization level)
+with ORT profiling on. OpenVINO engines (openvino, openvino-int8): the engine as loaded, compiled with
+PERF_COUNT on, summed by (node type, kernel), e.g. ("FullyConnected", "jit_gemm_I8") for an int8 GEMM. Both run
+over length-sorted batches of STS-B test sentences and of SciFact abstracts, and print each operator type's
+share of the node time, plus the share of the run that falls outside the nodes.
 
-    .venv/bin/python benchmarks/profile_ops.py [--engines onnx onnx-int8] [--repeats 3]
+    .venv/bin/python benchmarks/profile_ops.py [--engines onnx onnx-int8 openvino-int8] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -55,6 +57,35 @@ def profile(model_path: str, threads: int, batches: list, repeats: int) -> tuple
     return dict(by_op), wall
 
 
+def profile_openvino(encoder: minilm.Encoder, batches: list, repeats: int) -> tuple[dict[str, float], float]:  # type: ignore[type-arg]
+    """(microseconds per node type and kernel, wall microseconds) from OpenVINO's PERF_COUNT profile."""
+    request = encoder.engine.runner.compiled.create_infer_request()  # type: ignore[attr-defined]
+    for ids, lengths in batches[:2]:  # warm-up
+        request.infer({"input_ids": ids, "lengths": lengths})
+    by_op: dict[str, float] = defaultdict(float)
+    wall = 0.0
+    for _ in range(repeats):
+        for ids, lengths in batches:
+            start = time.perf_counter()
+            request.infer({"input_ids": ids, "lengths": lengths})
+            wall += (time.perf_counter() - start) * 1e6
+            for node in request.profiling_info:
+                by_op[f"{node.node_type} ({node.exec_type})"] += node.real_time.total_seconds() * 1e6
+    return dict(by_op), wall
+
+
+def with_perf_counts() -> None:
+    """Every OpenVINO model compiled from now on keeps per-node timings (PERF_COUNT)."""
+    import openvino as ov
+
+    compile_model = ov.Core.compile_model
+
+    def counting(self, model, device_name="CPU", config=None):  # type: ignore[no-untyped-def]
+        return compile_model(self, model, device_name, {**(config or {}), "PERF_COUNT": True})
+
+    ov.Core.compile_model = counting  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engines", nargs="+", default=["onnx", "onnx-int8"])
@@ -63,17 +94,23 @@ def main() -> None:
     args = parser.parse_args()
     workloads_ = {"STS-B": workloads.sts_sentences("test")[:640], "SciFact": workloads.scifact_abstracts()[:64]}
     for engine_name in args.engines:
+        if engine_name.startswith("openvino"):
+            with_perf_counts()
         encoder = minilm.load(engine=engine_name, allow_download=False)
         engine = encoder.engine
-        cache = Path(engine.session._model_path) if hasattr(engine.session, "_model_path") else None
-        if cache is None:
-            raise SystemExit(f"{engine_name}: not an ONNX Runtime engine")
+        session = getattr(engine, "session", None)
+        cache = Path(session._model_path) if session is not None and hasattr(session, "_model_path") else None
+        if cache is None and not hasattr(engine, "runner"):
+            raise SystemExit(f"{engine_name}: neither an ONNX Runtime nor an OpenVINO engine")
         for label, texts in workloads_.items():
             units = encoder.tokenizer(texts)
             plan = batching.plan([len(u) for u in units], args.batch_size, 8192)
             batches = [batching.pad([units[i] for i in rows], encoder.tokenizer.pad_id) for rows in plan]
             tokens = sum(len(u) for u in units) * args.repeats
-            by_op, wall = profile(str(cache), engine.threads or 1, batches, args.repeats)
+            if cache is None:
+                by_op, wall = profile_openvino(encoder, batches, args.repeats)
+            else:
+                by_op, wall = profile(str(cache), engine.threads or 1, batches, args.repeats)
             total = sum(by_op.values())
             print(f"\n## {engine_name}, {label}: {tokens / wall * 1e6:,.0f} tokens/s with profiling on; "
                   f"node time {total / wall:.0%} of the wall time")  # fmt: skip
