@@ -68,14 +68,18 @@ def _sentence_transformer(name: str):  # type: ignore[no-untyped-def]
     if name not in ("st-openvino", "st-openvino-int8"):
         raise ValueError(f"unknown stack {name!r}; expected one of {STACKS}")
     folder = _copy()
-    fp32 = SentenceTransformer(str(folder), device="cpu", backend="openvino")  # exports openvino/ on first use
-    if name == "st-openvino":
-        return fp32
-    int8 = folder / "openvino" / "openvino_model_qint8_quantized.xml"
-    if not int8.exists():
+    files = {
+        "st-openvino": "openvino/openvino_model.xml",
+        "st-openvino-int8": "openvino/openvino_model_qint8_quantized.xml",
+    }
+    if not (folder / files["st-openvino"]).exists():  # the one-time export to OpenVINO IR, saved as the peer advises
+        SentenceTransformer(str(folder), device="cpu", backend="openvino").save_pretrained(str(folder))
+    if not (folder / files[name]).exists():
+        fp32 = SentenceTransformer(
+            str(folder), device="cpu", backend="openvino", model_kwargs={"file_name": files["st-openvino"]}
+        )
         _export_static_int8(fp32, folder)
-    return SentenceTransformer(str(folder), device="cpu", backend="openvino",
-                               model_kwargs={"file_name": str(int8.relative_to(folder))})  # fmt: skip
+    return SentenceTransformer(str(folder), device="cpu", backend="openvino", model_kwargs={"file_name": files[name]})
 
 
 def _export_static_int8(model, folder: Path) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +136,10 @@ def _export(folder: Path, target: Path) -> None:
             self.bert = AutoModel.from_pretrained(str(folder)).eval()
 
         def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            # an additive (B, 1, 1, T) mask: transformers 5 uses it as given, where building one from the 2-D mask
+            # does not trace
+            blocked = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
+            out = self.bert(input_ids=input_ids, attention_mask=blocked, token_type_ids=token_type_ids)
             return out.last_hidden_state
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
