@@ -97,9 +97,11 @@ def test_a_collection_reopens_with_its_function_from_the_config(function, client
 def test_config_round_trip_and_a_model_change_is_refused(function) -> None:
     config = function.get_config()
     assert config == {"model": "sentence-transformers/all-MiniLM-L6-v2", "engine": "numpy", "threads": None,
-                      "batch_size": 8, "on_long": "truncate"}  # fmt: skip
+                      "batch_size": 8, "on_long": "truncate", "device": None}  # fmt: skip
     rebuilt = chroma.MiniLMEmbeddingFunction.build_from_config(config)
     assert rebuilt.encoder is function.encoder  # the model is loaded once
+    older = {key: value for key, value in config.items() if key != "device"}  # stored before device= existed
+    assert chroma.MiniLMEmbeddingFunction.build_from_config(older).encoder is function.encoder
     with pytest.raises(ValueError, match="unknown keys \\['colour'\\]"):
         chroma.MiniLMEmbeddingFunction.build_from_config({**config, "colour": "red"})
     with pytest.raises(ValueError, match="model cannot change"):

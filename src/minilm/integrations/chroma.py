@@ -26,7 +26,7 @@ require("chromadb", "chromadb", "chroma")
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space  # noqa: E402
 from chromadb.utils.embedding_functions import register_embedding_function  # noqa: E402
 
-CONFIG_KEYS = frozenset({"model", "engine", "threads", "batch_size", "on_long"})
+CONFIG_KEYS = frozenset({"model", "engine", "threads", "batch_size", "on_long", "device"})
 
 
 @register_embedding_function
@@ -34,17 +34,19 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
     """all-MiniLM-L6-v2 (or another sentence-transformers BERT) for Chroma collections.
 
     model: a hub name or folder for minilm.load (default: all-MiniLM-L6-v2), or an Encoder already loaded.
-    engine, threads: passed to minilm.load; the model is loaded once and shared by adapters asking for the same.
+    engine, threads, device: passed to minilm.load (device="cuda" runs the torch engine on the GPU); the model is
+    loaded once and shared by adapters asking for the same.
     batch_size: texts per engine call. on_long: the encoder's policy for texts over 256 tokens ("truncate",
     like Chroma's default function; "warn", "error" or "chunk").
     Registered with Chroma as "minilm", so a persisted collection reopens with it (build_from_config).
     """
 
     def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
-                 batch_size: int = 32, on_long: str = "truncate"):  # fmt: skip
-        self.encoder = resolve_encoder(model, engine, threads, on_long)
+                 batch_size: int = 32, on_long: str = "truncate", device: str | None = None):  # fmt: skip
+        self.encoder = resolve_encoder(model, engine, threads, on_long, device)
         self.model = model.name if isinstance(model, Encoder) else str(model or DEFAULT_MODEL)
         self.engine, self.threads, self.batch_size, self.on_long = engine, threads, batch_size, on_long
+        self.device = device
 
     def __call__(self, input: Documents) -> Embeddings:
         vectors = embed(self.encoder, list(input), self.batch_size, self.on_long)  # (N, D) float32
@@ -62,7 +64,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def get_config(self) -> dict[str, Any]:
         return {"model": self.model, "engine": self.engine, "threads": self.threads,
-                "batch_size": self.batch_size, "on_long": self.on_long}  # fmt: skip
+                "batch_size": self.batch_size, "on_long": self.on_long, "device": self.device}  # fmt: skip
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:

@@ -1,4 +1,4 @@
-"""The model behind the framework adapters: loaded once per (model, engine, threads) and shared."""
+"""The model behind the framework adapters: loaded once per (model, engine, threads, device) and shared."""
 
 from __future__ import annotations
 
@@ -9,19 +9,35 @@ import numpy as np
 
 from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.encoder import Encoder
-from minilm.errors import MissingExtraError
+from minilm.errors import InputError, MissingExtraError
 from minilm.loading import load
 
 
 @functools.lru_cache(maxsize=8)
-def shared_encoder(model: str, engine: str = "auto", threads: int | None = None) -> Encoder:
-    """minilm.load(model, engine, threads), loaded on first use and reused by every adapter asking for it."""
-    return load(model, engine=engine, threads=threads)
+def shared_encoder(model: str, engine: str = "auto", threads: int | None = None, device: str | None = None) -> Encoder:
+    """minilm.load(model, engine, threads, device), loaded on first use and reused by every adapter asking for it.
+
+    device: the torch engine's ("cuda", "cuda:N", "mps", "cpu"); with engine "auto" it picks the torch engine.
+    """
+    return load(model, engine=engine, threads=threads, device=device)
 
 
-def resolve_encoder(model: str | Encoder | None, engine: str, threads: int | None, on_long: str) -> Encoder:
-    """The adapter's encoder: the one passed in, or the shared one for `model`; checks `on_long` up front."""
-    encoder = model if isinstance(model, Encoder) else shared_encoder(str(model or DEFAULT_MODEL), engine, threads)
+def resolve_encoder(model: str | Encoder | None, engine: str, threads: int | None, on_long: str,
+                    device: str | None = None) -> Encoder:  # fmt: skip
+    """The adapter's encoder: the one passed in, or the shared one for `model`; checks `on_long` up front.
+
+    engine, threads and device say how to load a model: given with an Encoder already loaded, they would change
+    nothing, so they raise InputError instead of being ignored.
+    """
+    if isinstance(model, Encoder):
+        given = {"engine": engine if engine != "auto" else None, "threads": threads, "device": device}
+        named = [f"{key}={value!r}" for key, value in given.items() if value is not None]
+        if named:
+            raise InputError(f"{', '.join(named)}: the model passed is an Encoder already loaded ({model!r}); "
+                             "pass its name or folder to load it that way, or load the Encoder so")  # fmt: skip
+        encoder = model
+    else:
+        encoder = shared_encoder(str(model or DEFAULT_MODEL), engine, threads, device)
     encoder.encode([], on_long=on_long)  # the encoder's own check names bad values
     return encoder
 

@@ -23,15 +23,16 @@ class MiniLMEmbeddings(Embeddings):
     """all-MiniLM-L6-v2 (or another sentence-transformers BERT) behind LangChain's Embeddings interface.
 
     model: a hub name or folder for minilm.load (default: all-MiniLM-L6-v2), or an Encoder already loaded.
-    engine, threads: passed to minilm.load; the model is loaded once and shared by adapters asking for the same.
+    engine, threads, device: passed to minilm.load (device="cuda" runs the torch engine on the GPU); the model is
+    loaded once and shared by adapters asking for the same.
     batch_size: texts per engine call. on_long: the encoder's policy for texts over 256 tokens ("truncate",
     like the reference; "warn", "error" or "chunk").
     The async methods run the sync ones on a worker thread, so the event loop is never blocked.
     """
 
     def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
-                 batch_size: int = 32, on_long: str = "truncate"):  # fmt: skip
-        self.encoder = resolve_encoder(model, engine, threads, on_long)
+                 batch_size: int = 32, on_long: str = "truncate", device: str | None = None):  # fmt: skip
+        self.encoder = resolve_encoder(model, engine, threads, on_long, device)
         self.batch_size, self.on_long = batch_size, on_long
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -27,23 +27,26 @@ class MiniLMEmbedding(BaseEmbedding):
     """all-MiniLM-L6-v2 (or another sentence-transformers BERT) as a LlamaIndex embed_model.
 
     model: a hub name or folder for minilm.load (default: all-MiniLM-L6-v2), or an Encoder already loaded.
-    engine, threads: passed to minilm.load; the model is loaded once and shared by adapters asking for the same.
+    engine, threads, device: passed to minilm.load (device="cuda" runs the torch engine on the GPU); the model is
+    loaded once and shared by adapters asking for the same.
     embed_batch_size: LlamaIndex's batch (texts per call), also the engine's batch. on_long: the encoder's
     policy for texts over 256 tokens ("truncate", like the reference; "warn", "error" or "chunk").
     The async methods run the sync ones on a worker thread, so the event loop is never blocked.
     """
 
-    engine: str = Field(default="auto", description="minilm engine: auto, numpy, onnx, onnx-int8")
+    engine: str = Field(default="auto", description="minilm engine: auto, numpy, onnx, onnx-int8, int8, torch, ...")
     threads: int | None = Field(default=None, description="compute threads (None: the engine's default)")
     on_long: str = Field(default="truncate", description="texts over 256 tokens: truncate, warn, error, chunk")
+    device: str | None = Field(default=None, description="the torch engine's device: cuda, cuda:N, mps, cpu")
     _encoder: Encoder = PrivateAttr()
 
     def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
-                 embed_batch_size: int = 32, on_long: str = "truncate", **kwargs: Any):  # fmt: skip
+                 embed_batch_size: int = 32, on_long: str = "truncate", device: str | None = None,
+                 **kwargs: Any):  # fmt: skip
         name = model.name if isinstance(model, Encoder) else str(model or DEFAULT_MODEL)
-        fields: dict[str, Any] = {"engine": engine, "threads": threads, "on_long": on_long}  # our own fields
+        fields: dict[str, Any] = {"engine": engine, "threads": threads, "on_long": on_long, "device": device}
         super().__init__(model_name=name, embed_batch_size=embed_batch_size, **fields, **kwargs)
-        self._encoder = resolve_encoder(model, engine, threads, on_long)
+        self._encoder = resolve_encoder(model, engine, threads, on_long, device)
 
     @classmethod
     def class_name(cls) -> str:
