@@ -169,3 +169,11 @@ def test_actors_option() -> None:
     for bad in ("0", "4:1", "x", "1:"):
         with pytest.raises(InputError, match="--actors"):
             parse_actors(bad)
+
+
+def test_load_options_with_a_loaded_encoder_are_refused(tiny, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", ["the cat", "a dog"])
+    for options, named in (({"engine": "onnx-int8"}, "engine='onnx-int8'"), ({"threads": 2}, "threads=2")):
+        with pytest.raises(InputError, match=f"{named}: the model passed is an Encoder already loaded"):
+            encode_files(source, tmp_path / "out", model=tiny, **options)
+    assert not (tmp_path / "out").exists()  # refused before anything was written

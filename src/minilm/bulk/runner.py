@@ -58,7 +58,7 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
     Ray address; actors: Ray actors (N, or (min, max) for autoscaling), each using `threads` cores (default 1).
     on_shard: called with each finished shard's manifest record. See docs/bulk.md.
     """
-    encoder = _load(model, engine, 1 if ray and threads is None else threads)
+    encoder = _load(model, engine, threads, bool(ray))
     job = Job.for_encoder(encoder, normalize=normalize, precision=precision, on_long=on_long,
                           shard_size=shard_size, field=field, id_field=id_field, with_text=with_text,
                           calibration_rows=calibration_rows, chunk_overlap=chunk_overlap,
@@ -89,12 +89,19 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
     return BulkResult(out, sum(counts), len(shards), len(todo), resumed)
 
 
-def _load(model: Encoder | str | None, engine: str, threads: int | None) -> Encoder:
+def _load(model: Encoder | str | None, engine: str, threads: int | None, ray: bool) -> Encoder:
+    """The job's encoder. With an Encoder already loaded, engine= (and threads= when encoding here) would change
+    nothing, so they raise InputError; on Ray, threads= is each actor's and stays meaningful."""
     if isinstance(model, Encoder):
+        ignored = [f"engine={engine!r}"] if engine != "auto" else []
+        ignored += [f"threads={threads!r}"] if threads is not None and not ray else []
+        if ignored:
+            raise InputError(f"{', '.join(ignored)}: the model passed is an Encoder already loaded ({model!r}); "
+                             "pass its name or folder to load it that way, or load the Encoder so")  # fmt: skip
         return model
     from minilm.loading import load
 
-    return load(model, engine=engine, threads=threads)
+    return load(model, engine=engine, threads=1 if ray and threads is None else threads)
 
 
 def _existing(out: Path, job: Job, files: list[InputFile]) -> Manifest | None:
