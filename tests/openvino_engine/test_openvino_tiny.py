@@ -127,3 +127,18 @@ def test_unwritable_cache_still_builds(tiny_dir: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("MINILM_HOME", str(blocker / "home"))  # mkdir under a file fails
     reference = minilm.load(tiny_dir, engine="numpy").encode(TEXTS)
     np.testing.assert_allclose(minilm.load(tiny_dir, engine="openvino").encode(TEXTS), reference, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize(("path", "warned"), [("no-vnni", True), ("vnni", False)])
+def test_int8_on_a_cpu_without_vnni_says_it_is_no_faster(
+    int8_home: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, path: str,
+    warned: bool,
+) -> None:  # fmt: skip
+    from minilm.engines.onnx import cpu
+
+    folder, home = int8_home
+    monkeypatch.setenv("MINILM_HOME", str(home))
+    monkeypatch.setattr(cpu, "int8_path", lambda: path)
+    with caplog.at_level("WARNING", logger="minilm.engines.openvino.engine"):
+        minilm.load(folder, engine="openvino-int8")
+    assert (engine.NO_VNNI_NOTE in caplog.text) is warned

@@ -5,6 +5,7 @@ missing extra raises MissingExtraError naming the install.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,14 @@ if TYPE_CHECKING:
 
     from minilm.engines.openvino.runtime import Runner
 
+log = logging.getLogger(__name__)
+
 # quantize.RECIPE's name (tested equal), kept here for a cheap import
 RECIPE_NAME = "static-sq0.5-attnout-down-fp32"
+NO_VNNI_NOTE = (
+    "openvino-int8 on an x86 CPU without VNNI: OpenVINO's int8 kernels run slower than its fp32 ones here, so "
+    "this engine is slower than the fp32 'openvino' engine (docs/int8.md); engine='int8' picks the faster onnx-int8"
+)
 
 
 class OpenVinoEngine:
@@ -75,7 +82,12 @@ class OpenVinoEngine:
             samples = calibration.samples(Tokenizer.from_folder(checkpoint.folder))
             return quantize.build(checkpoint.weights, checkpoint.folder.config.bert, quantize.RECIPE, samples)
 
-        return cls._open(store.cached(checkpoint.sha256, RECIPE_NAME, make), "openvino-int8", threads, "f32")
+        built = cls._open(store.cached(checkpoint.sha256, RECIPE_NAME, make), "openvino-int8", threads, "f32")
+        from minilm.engines.onnx import cpu
+
+        if cpu.int8_path() == cpu.NO_VNNI:
+            log.warning(NO_VNNI_NOTE)
+        return built
 
     @classmethod
     def _open(cls, model: Path | ov.Model, name: str, threads: int | None, precision: str) -> OpenVinoEngine:
