@@ -239,8 +239,9 @@ def test_output_forms(model: SentenceTransformer) -> None:
     assert [tuple(t.shape) for t in ragged] == [(4, 8), (5, 8)] and isinstance(ragged[0], torch.Tensor)
     features = model.encode(texts, output_value=None)
     assert [sorted(f) for f in features] == [
-        ["attention_mask", "input_ids", "sentence_embedding", "token_embeddings", "token_type_ids"]
+        ["attention_mask", "input_ids", "modality", "sentence_embedding", "token_embeddings", "token_type_ids"]
     ] * 2
+    assert features[0]["modality"] == "text"  # sentence-transformers 6's tag for text inputs
     assert features[1]["input_ids"].tolist() == model.encoder.tokenize("a happy person")[0]
     assert np.array_equal(features[1]["sentence_embedding"], vectors[1])
     assert np.array_equal(features[1]["token_embeddings"], model.encode(texts, output_value="token_embeddings")[1])

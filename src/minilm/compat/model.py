@@ -251,8 +251,10 @@ class SentenceTransformer:
             "token_embeddings": states,
             "sentence_embedding": list(vectors),
         }
-        # the prompt's token count without its trailing [SEP], as the reference reports it
-        extra = {"prompt_length": len(self.encoder.tokenize(prompt)[0]) - 1} if prompt else {}
+        # the reference's modality tag, and the prompt's token count without its trailing [SEP]
+        extra: dict[str, Any] = {"modality": "text"}
+        if prompt:
+            extra["prompt_length"] = len(self.encoder.tokenize(prompt)[0]) - 1
         return outputs.features(parts, extra, single, as_tensors)
 
     def encode_query(self, inputs: str | list[str] | None = None, prompt_name: str | None = None,

@@ -43,7 +43,7 @@ def tokens(states: list[np.ndarray], single: bool, as_tensors: bool) -> Any:
     return out[0] if single else out
 
 
-def features(parts: dict[str, list[np.ndarray]], extra: dict[str, int], single: bool, as_tensors: bool) -> Any:
+def features(parts: dict[str, list[np.ndarray]], extra: dict[str, Any], single: bool, as_tensors: bool) -> Any:
     """One dict per text (input_ids, attention_mask, token_embeddings, sentence_embedding, ...), unpadded."""
     convert = _torch().from_numpy if as_tensors else (lambda a: a)
     dicts = [
