@@ -319,9 +319,11 @@ class DocumentsDB:
         """Keys of the chunks whose document metadata has every key = value of `where` (JSON equality)."""
         clauses, params = [], []
         for name, value in where.items():
-            clauses.append("json_extract(d.meta, ?) = json_extract(?, '$')")
+            clauses.append("json_extract(meta, ?) = json_extract(?, '$')")
             params += [f'$."{name}"', json.dumps(value)]
-        sql = f"SELECT c.key FROM chunks c JOIN docs d USING (doc_id) WHERE {' AND '.join(clauses)} ORDER BY c.key"
+        # the documents are matched first, each once; a join would read one document's JSON per chunk
+        matching = f"SELECT doc_id FROM docs WHERE {' AND '.join(clauses)}"
+        sql = f"SELECT key FROM chunks WHERE doc_id IN ({matching}) ORDER BY key"
         return np.array([k for (k,) in self.reader().execute(sql, params)], dtype=np.int64)
 
     def _decode(self, blobs: list[bytes], keys: list[int]) -> np.ndarray:
