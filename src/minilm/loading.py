@@ -12,7 +12,7 @@ from minilm.checkpoint.known import KNOWN_MODELS, canonical_name
 from minilm.checkpoint.weights import check_header
 from minilm.encoder import Encoder
 from minilm.engines.base import Checkpoint
-from minilm.errors import DigestMismatchError
+from minilm.errors import DigestMismatchError, InputError
 from minilm.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -51,3 +51,13 @@ def load(
     built = engines.create(engine, checkpoint, threads, device=device, dtype=dtype)
     log.info("loaded %s from %s (%s) on engine %s", resolved.name, folder.path, resolved.source, built.name)
     return Encoder(resolved.name, folder, tokenizer, built, sha256, resolved.source)
+
+
+def refuse_load_options(model: Encoder, **options: object) -> None:
+    """For callers that take a model name or an Encoder already loaded: the load options given with an Encoder
+    (engine other than "auto", threads, device, ...) would change nothing, so they raise InputError naming them."""
+    named = [f"{key}={value!r}" for key, value in options.items()
+             if value is not None and not (key == "engine" and value == "auto")]  # fmt: skip
+    if named:
+        raise InputError(f"{', '.join(named)}: the model passed is an Encoder already loaded ({model!r}); "
+                         "pass its name or folder to load it that way, or load the Encoder so")  # fmt: skip

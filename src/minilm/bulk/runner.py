@@ -92,14 +92,11 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
 def _load(model: Encoder | str | None, engine: str, threads: int | None, ray: bool) -> Encoder:
     """The job's encoder. With an Encoder already loaded, engine= (and threads= when encoding here) would change
     nothing, so they raise InputError; on Ray, threads= is each actor's and stays meaningful."""
+    from minilm.loading import load, refuse_load_options
+
     if isinstance(model, Encoder):
-        ignored = [f"engine={engine!r}"] if engine != "auto" else []
-        ignored += [f"threads={threads!r}"] if threads is not None and not ray else []
-        if ignored:
-            raise InputError(f"{', '.join(ignored)}: the model passed is an Encoder already loaded ({model!r}); "
-                             "pass its name or folder to load it that way, or load the Encoder so")  # fmt: skip
+        refuse_load_options(model, engine=engine, threads=None if ray else threads)
         return model
-    from minilm.loading import load
 
     return load(model, engine=engine, threads=1 if ray and threads is None else threads)
 

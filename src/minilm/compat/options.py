@@ -68,16 +68,13 @@ def engine_for(engine: str, device: str | None) -> tuple[str, str | None]:
     (torch) it is passed on; CPU-only engines run as they are. Another device means the torch engine with
     "auto"; with a CPU-only engine it is refused by minilm.load, naming it.
     """
-    from minilm.engines import ENGINE_OPTIONS
+    from minilm.engines import AUTO_ORDER, ENGINE_OPTIONS
 
-    takes_device = "device" in ENGINE_OPTIONS.get(engine, ())
-    if device is None:
-        return engine, None
-    if device == "cpu":
-        if engine == "auto":
-            return "onnx", None
-        return engine, device if takes_device else None
-    return engine, device
+    if device != "cpu":
+        return engine, device
+    if engine == "auto":
+        return AUTO_ORDER[0], None  # the first of the CPU engines "auto" tries
+    return engine, device if "device" in ENGINE_OPTIONS.get(engine, ()) else None
 
 
 @dataclass

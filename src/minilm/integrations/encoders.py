@@ -9,8 +9,8 @@ import numpy as np
 
 from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.encoder import Encoder
-from minilm.errors import InputError, MissingExtraError
-from minilm.loading import load
+from minilm.errors import MissingExtraError
+from minilm.loading import load, refuse_load_options
 
 
 @functools.lru_cache(maxsize=8)
@@ -30,11 +30,7 @@ def resolve_encoder(model: str | Encoder | None, engine: str, threads: int | Non
     nothing, so they raise InputError instead of being ignored.
     """
     if isinstance(model, Encoder):
-        given = {"engine": engine if engine != "auto" else None, "threads": threads, "device": device}
-        named = [f"{key}={value!r}" for key, value in given.items() if value is not None]
-        if named:
-            raise InputError(f"{', '.join(named)}: the model passed is an Encoder already loaded ({model!r}); "
-                             "pass its name or folder to load it that way, or load the Encoder so")  # fmt: skip
+        refuse_load_options(model, engine=engine, threads=threads, device=device)
         encoder = model
     else:
         encoder = shared_encoder(str(model or DEFAULT_MODEL), engine, threads, device)
