@@ -19,8 +19,7 @@ from minilm.errors import (
     TooLongError,
 )
 from minilm.loading import load
-
-__version__ = "0.1.0"
+from minilm.version import __version__
 
 
 def __getattr__(name: str) -> object:
@@ -47,5 +46,6 @@ __all__ = [
     "ModelNotFoundError",
     "SentenceTransformer",
     "TooLongError",
+    "__version__",
     "load",
 ]

@@ -21,7 +21,7 @@ from minilm.checkpoint.folder import ModelFolder
 from minilm.engines.base import Engine, hints_of, pooled_batches
 from minilm.errors import InputError, TooLongError
 from minilm.inputs import as_texts, as_vectors, check_normalize, check_ranges
-from minilm.pooling import WindowMeans, l2_normalize
+from minilm.pooling import WindowMeans, l2_normalize, unit_rows
 from minilm.precision import PRECISIONS, Precision, quantize
 from minilm.prepare import DEFAULT_OVERLAP, ON_LONG, EncodeInfo, OnLong, Part, Prepared, Tally
 from minilm.progress import progress_bar
@@ -111,8 +111,8 @@ class Encoder:
 
     def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity matrix (N, M) between vectors a (N, D) or (D,) and b (M, D) or (D,) (default: a)."""
-        left = _unit_rows(as_vectors(a, "a"))
-        right = left if b is None else _unit_rows(as_vectors(b, "b"))
+        left = unit_rows(as_vectors(a, "a"))
+        right = left if b is None else unit_rows(as_vectors(b, "b"))
         if left.shape[1] != right.shape[1]:
             raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
         return (left @ right.T).astype(np.float32)
@@ -344,11 +344,3 @@ class Encoder:
                 states_out[i] = np.array(states[r, : lens[r]], dtype=np.float32)
         return states_out
 
-
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows (float64) scaled to unit length after dividing by their largest entry (no overflow or underflow for
-    any finite vector); an all-zero row stays zero, so its cosine with anything is 0, as the reference's."""
-    peak = np.abs(x).max(axis=1, keepdims=True)
-    scaled = x / np.where(peak > 0, peak, 1.0)
-    norms = np.linalg.norm(scaled, axis=1, keepdims=True)
-    return scaled / np.where(norms > 0, norms, 1.0)

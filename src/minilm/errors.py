@@ -56,3 +56,19 @@ class IndexMismatchError(IndexStoreError):
 
 class IndexCorruptError(IndexStoreError):
     """A file of the index cannot be read back (names the file and what was wrong)."""
+
+
+ECHO_LIMIT = 120
+"""At most this many characters of a client's or user's value are repeated in an error message."""
+
+
+def shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """repr(value) for an error message, cut to `limit` characters with the full length said.
+
+    Every message that repeats input goes through here, so a 7 MB key comes back as ~150 characters.
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = len(value) if isinstance(value, str | bytes | list | tuple | dict) else len(text)
+    return f"{text[:limit]}... ({size:,} {'characters' if isinstance(value, str) else 'long'})"

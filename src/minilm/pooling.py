@@ -53,3 +53,15 @@ def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     """Rows scaled to unit L2 norm (torch.nn.functional.normalize: norm clamped at eps)."""
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return (x / np.maximum(norms, np.float32(eps))).astype(np.float32)
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows (float64) scaled to unit length after dividing by their largest entry (no overflow or underflow for
+    any finite vector); an all-zero row stays zero, so its cosine with anything is 0, as the reference's.
+
+    The one scaling of user-given vectors (queries, vectors added to an index, similarity inputs)."""
+    x = np.asarray(x, dtype=np.float64)
+    peak = np.abs(x).max(axis=-1, keepdims=True)
+    scaled = x / np.where(peak > 0, peak, 1.0)
+    norms = np.linalg.norm(scaled, axis=-1, keepdims=True)
+    return scaled / np.where(norms > 0, norms, 1.0)

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from minilm import progress
 from minilm.errors import MinilmError
 
 COMMANDS = ["encode", "info", "download", "serve", "index", "search", "dedup", "cluster", "mine_paraphrases", "eval",
@@ -21,6 +22,8 @@ COMMANDS = ["encode", "info", "download", "serve", "index", "search", "dedup", "
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minilm", description="all-MiniLM-L6-v2 sentence embeddings")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (none either when stderr "
+                        "is not a terminal)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"minilm.cli.{name}").add_parser(sub)
@@ -35,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    progress.quiet(args.quiet)
     try:
         return int(args.func(args) or 0)
     except MinilmError as exc:

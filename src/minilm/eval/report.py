@@ -64,7 +64,7 @@ def to_markdown(title: str, meta: dict[str, Any], results: Sequence[TaskResult],
 
 def run_meta(model_info: dict[str, Any], seconds: float) -> dict[str, Any]:
     """Facts about a run worth keeping next to its scores."""
-    from minilm import __version__
+    from minilm.version import __version__
 
     return {
         "model": model_info.get("model"),

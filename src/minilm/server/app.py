@@ -29,6 +29,7 @@ from minilm.server.metrics import RequestMetricsMiddleware
 from minilm.server.request_body import RequestBodyMiddleware
 from minilm.server.schemas import ROOT_TAGS, Health
 from minilm.server.service import ClientGoneError, Service
+from minilm.version import __version__
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: Searc
     app = FastAPI(
         title="minilm",
         summary="all-MiniLM-L6-v2 sentence embeddings: OpenAI- and text-embeddings-inference-compatible",
-        version="0.1.0",
+        version=__version__,
         lifespan=lifespan,
     )
     app.state.service = service

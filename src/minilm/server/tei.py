@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-import minilm
 from minilm.errors import InputError
 from minilm.inputs import as_texts
 from minilm.server.errors import ApiError
@@ -26,6 +25,7 @@ from minilm.server.schemas import (
     check_dimensions,
 )
 from minilm.server.service import Service, ServiceDep
+from minilm.version import __version__
 
 router = APIRouter(tags=["text-embeddings-inference"])
 
@@ -63,7 +63,7 @@ async def info(service: ServiceDep) -> dict[str, object]:
         "max_client_batch_size": c.max_inputs,
         "auto_truncate": True,
         "tokenization_workers": 1,
-        "version": minilm.__version__,
+        "version": __version__,
         "engine": encoder.engine.name,
         "dimension": encoder.dimension,
     }
