@@ -18,10 +18,11 @@ import numpy as np
 from minilm import batching, prepare
 from minilm.batching import RUN_COST_TOKENS
 from minilm.checkpoint.folder import ModelFolder
-from minilm.engines.base import Engine, hints_of, pooled_batches
+from minilm.config import PoolingMode
+from minilm.engines.base import Engine, hints_of
 from minilm.errors import InputError, TooLongError
 from minilm.inputs import as_texts, as_vectors, check_normalize, check_ranges
-from minilm.pooling import WindowMeans, l2_normalize, unit_rows
+from minilm.pooling import WindowMeans, l2_normalize, pool, unit_rows
 from minilm.precision import PRECISIONS, Precision, quantize
 from minilm.prepare import DEFAULT_OVERLAP, ON_LONG, EncodeInfo, OnLong, Part, Prepared, Tally
 from minilm.progress import progress_bar
@@ -40,6 +41,19 @@ class Chunks:
     vectors: np.ndarray
     spans: list[tuple[int, int]]
     token_counts: list[int]
+
+
+def pooled_batches(
+    engine: Engine, batches: Iterable[tuple[np.ndarray, np.ndarray]], mode: PoolingMode
+) -> Iterator[np.ndarray]:
+    """One pooled (B, H) float32 array per (input_ids, lengths) batch, in order: the engine's own `pooled`
+    (on its device, pipelined) when it has one, else `forward` and minilm.pooling.pool on the host."""
+    own = getattr(engine, "pooled", None)
+    if own is not None:
+        yield from own(batches, mode)
+        return
+    for ids, lengths in batches:
+        yield pool(engine.forward(ids, lengths), lengths, mode)
 
 
 class Encoder:

@@ -10,8 +10,8 @@ import pytest
 import minilm
 from minilm import engines
 from minilm.batching import pad
-from minilm.encoder import Encoder
-from minilm.engines.base import BatchHints, pooled_batches
+from minilm.encoder import Encoder, pooled_batches
+from minilm.engines.base import BatchHints
 from minilm.engines.torch_engine import devices
 from minilm.errors import InputError
 from minilm.pooling import pool

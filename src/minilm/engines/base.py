@@ -6,23 +6,19 @@ minilm.engines.
 
 Two optional extras, for an engine on an accelerator (the torch engine on a GPU): `pooled(batches, mode)`
 pools on the device and pipelines the batches, so only (B, H) vectors come back to the host; `batch_hints`
-sizes the batches for the device. Callers go through `pooled_batches` and `hints_of`, which fall back to
-`forward` + minilm.pooling.pool and to the caller's own sizes.
+sizes the batches for the device. The encoder uses `pooled` where an engine has it (else `forward` and its own
+pooling) and `hints_of` (else its own sizes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from minilm import batching
 from minilm.checkpoint.folder import ModelFolder
 from minilm.checkpoint.weights import Weights, load_weights
-from minilm.config import PoolingMode
-from minilm.pooling import pool
 
 
 @runtime_checkable
@@ -61,25 +57,6 @@ def hints_of(engine: Engine) -> BatchHints | None:
     hints = getattr(engine, "batch_hints", None)
     assert hints is None or isinstance(hints, BatchHints)
     return hints
-
-
-def batch_cuts(engine: Engine) -> Callable[[Sequence[int], int, int], Iterator[np.ndarray]]:
-    """How (lengths, batch_size, max_tokens) are cut into batches for this engine: batching.fill (greedy, linear)
-    for an engine with batch_hints, batching.plan (cost-based, for small CPU batches) otherwise."""
-    return batching.fill if hints_of(engine) is not None else batching.plan
-
-
-def pooled_batches(
-    engine: Engine, batches: Iterable[tuple[np.ndarray, np.ndarray]], mode: PoolingMode
-) -> Iterator[np.ndarray]:
-    """One pooled (B, H) float32 array per (input_ids, lengths) batch, in order: the engine's own `pooled`
-    (on its device, pipelined) when it has one, else `forward` and minilm.pooling.pool on the host."""
-    own = getattr(engine, "pooled", None)
-    if own is not None:
-        yield from own(batches, mode)
-        return
-    for ids, lengths in batches:
-        yield pool(engine.forward(ids, lengths), lengths, mode)
 
 
 class Checkpoint:

@@ -6,11 +6,9 @@ fixes it rather than deep inside a training run.
 
 from __future__ import annotations
 
-from minilm.errors import MissingExtraError
-
-INSTALL_HINT = "pip install torch==2.13.0 && pip install '.[train]'"
+from minilm.extras import missing_module
 
 try:
     import torch  # noqa: F401
-except ImportError:  # pragma: no cover - exercised where torch is absent
-    raise MissingExtraError(f"minilm.train needs torch, which is not installed: {INSTALL_HINT}") from None
+except ImportError as exc:  # pragma: no cover - exercised where torch is absent
+    raise missing_module("train", "minilm.train (torch)", exc) from None

@@ -15,8 +15,8 @@ from typing import Any
 import tomllib
 
 from minilm.checkpoint import resolve
-from minilm.errors import InputError, MissingExtraError
-from minilm.train import INSTALL_HINT
+from minilm.errors import InputError
+from minilm.extras import missing_module
 from minilm.train.contrastive import ContrastiveObjective
 from minilm.train.data import BatchSampler, Dataset, load_dataset
 from minilm.train.distill import DistillObjective, as_sentences, sentences_of
@@ -100,8 +100,8 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml
-        except ImportError:
-            raise MissingExtraError(f"YAML configs need PyYAML: {INSTALL_HINT}") from None
+        except ImportError as exc:
+            raise missing_module("train", "a YAML config (PyYAML)", exc) from None
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError as exc:

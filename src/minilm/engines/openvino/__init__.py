@@ -1,7 +1,7 @@
 """OpenVINO engines ("openvino" fp32, "openvino-bf16" for CPUs with AMX, "openvino-int8"): minilm's own plain
 ONNX graph (engines/onnx/graph.py) read by OpenVINO, int8 by NNCF post-training quantization (quantize.py).
 
-Needs the openvino extra: pip install '.[openvino]'. runtime.py compiles and runs, store.py caches the
+Needs the openvino extra. runtime.py compiles and runs, store.py caches the
 int8 model by the weights' sha256, calibration.py holds its calibration texts, engine.py is the base.Engine.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from minilm.errors import MissingExtraError
+from minilm.extras import missing_module
 
 
 def require(*modules: str) -> None:
@@ -18,4 +18,4 @@ def require(*modules: str) -> None:
         try:
             importlib.import_module(module)
         except ImportError as exc:
-            raise MissingExtraError(f"the OpenVINO engines need {module}: pip install '.[openvino]' ({exc})") from None
+            raise missing_module("openvino", f"the OpenVINO engines ({module})", exc) from None

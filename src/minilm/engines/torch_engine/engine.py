@@ -1,4 +1,4 @@
-"""TorchEngine: minilm.train.model.Bert (parameter names = checkpoint keys) in inference mode on one device.
+"""TorchEngine: the torch BERT (bert.py; parameter names = checkpoint keys) in inference mode on one device.
 
 On a CUDA device, `pooled` keeps the GPU busy: each batch's ids go through pinned host memory with a
 non-blocking copy, the forward pass and pooling are queued on the device, and the (B, H) result comes back by a
@@ -17,17 +17,18 @@ from minilm.config import PoolingMode
 from minilm.engines.base import BatchHints, Checkpoint
 from minilm.engines.torch_engine.devices import resolve_device, resolve_dtype
 from minilm.errors import InputError, MissingExtraError
+from minilm.extras import install_line
 
-INSTALL_HINT = (
-    "install the CUDA build of torch for this machine first (https://pytorch.org/get-started/locally/), "
-    "then pip install '.[gpu]'"
-)
 try:
     import torch
 except ImportError:  # pragma: no cover - exercised where torch is absent
-    raise MissingExtraError(f"the torch engine needs torch, which is not installed: {INSTALL_HINT}") from None
+    raise MissingExtraError(
+        "the torch engine needs torch, which is not installed: install the CUDA build of torch for this machine "
+        f"first (https://pytorch.org/get-started/locally/), then {install_line('gpu')}"
+    ) from None
 
-from minilm.train.model import Bert, pool  # noqa: E402  (after the check that names the missing extra)
+# after the check that names the missing extra
+from minilm.engines.torch_engine.bert import Bert, pool
 
 # Batch sizes on a GPU (not yet measured on one: benchmarks/gpu.py --sweep compares others on the machine at hand).
 # Tokens: the issue's orientation figures (H100: forward + mean pooling at 108k sentences/s fp16 on length-sorted
