@@ -1,8 +1,17 @@
-"""Shared fixtures: a tiny random model (hermetic, milliseconds) and the real model with ../shared data."""
+"""Shared fixtures: a tiny random model (hermetic, milliseconds), the real model, and the data in tests/data.
+
+The whole session runs with its own home (HOME, XDG_*, MINILM_HOME, HF_HOME), set in pytest_configure before
+any fixture, subprocess or Ray worker starts: nothing a test does reaches the user's real caches.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +22,8 @@ from minilm.checkpoint.weights import expected_shapes
 from minilm.config import BertConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path.cwd().parent / "shared" if (Path.cwd().parent / "shared").is_dir() else ROOT.parent / "shared"
-DATA = SHARED / "data"
-GOLDEN = SHARED / "golden"
+DATA = ROOT / "tests" / "data"  # small subsets of the evaluation sets, with their sources (scripts/make_test_data.py)
+GOLDEN = DATA / "golden"  # the reference stack's ids and vectors (scripts/make_golden.py)
 
 TINY_WORDS = ["the", "cat", "sat", "on", "mat", "dog", "a", "happy", "person", "sunny", "day", "today", "is",
               "that", "##s", "##ing", "run", "hello", "world", ".", ",", "!", "?", "é"]  # fmt: skip
@@ -65,9 +73,53 @@ def write_tiny_model(folder: Path, config: BertConfig = TINY_CONFIG, seed: int =
     return folder
 
 
+@dataclass(frozen=True)
+class SessionHome:
+    """The session's stand-in home, and the real user's minilm cache as it was when the session started."""
+
+    root: Path
+    real_minilm_home: Path
+    real_digests: tuple[int, str] | None  # (mtime_ns, sha256) of the real digests.json; None when absent
+
+
+HOME_KEY = pytest.StashKey[SessionHome]()
+
+
+def digests_stamp(minilm_home: Path) -> tuple[int, str] | None:
+    path = minilm_home / "digests.json"
+    try:
+        return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from minilm.checkpoint.cache import minilm_home
+
+    real = minilm_home()
+    root = Path(tempfile.mkdtemp(prefix="minilm-tests-home-"))
+    for name, sub in (("HOME", ""), ("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"),
+                      ("XDG_DATA_HOME", ".local/share"), ("MINILM_HOME", ".cache/minilm"),
+                      ("HF_HOME", ".cache/huggingface")):  # fmt: skip
+        os.environ[name] = str(root / sub)
+    os.environ.pop("HF_HUB_CACHE", None)
+    os.environ.pop("HUGGINGFACE_HUB_CACHE", None)
+    config.stash[HOME_KEY] = SessionHome(root, real, digests_stamp(real))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if HOME_KEY in config.stash:
+        shutil.rmtree(config.stash[HOME_KEY].root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_home(request: pytest.FixtureRequest) -> SessionHome:
+    return request.config.stash[HOME_KEY]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never touch the user's minilm or Hugging Face caches, and never download."""
+    """Each test also gets fresh minilm and Hugging Face caches of its own, and never downloads."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MINILM_HOME", str(home / "minilm"))
     monkeypatch.setenv("HF_HUB_CACHE", str(home / "hf"))
@@ -108,7 +160,13 @@ def real_model():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def golden() -> tuple[list[str], list[list[int]], np.ndarray]:
-    """(texts, reference token ids, reference vectors (297, 384)) from ../shared/golden."""
-    meta = json.loads((GOLDEN / "all-MiniLM-L6-v2.json").read_text())
+    """(texts, reference token ids, reference vectors (297, 384)) from tests/data/golden."""
+    texts_bytes = (GOLDEN / "texts.json").read_bytes()
+    meta = json.loads((GOLDEN / "all-MiniLM-L6-v2.json").read_text(encoding="utf-8"))
+    if hashlib.sha256(texts_bytes).hexdigest() != meta["texts_sha256"]:
+        raise AssertionError("tests/data/golden/texts.json changed since its ids and vectors were made: "
+                             "run scripts/make_golden.py")  # fmt: skip
+    texts = json.loads(texts_bytes)
     vectors = np.load(GOLDEN / "all-MiniLM-L6-v2.npz")["embeddings"]
-    return meta["texts"], meta["input_ids"], vectors
+    assert len(texts) == len(meta["input_ids"]) == len(vectors)
+    return texts, meta["input_ids"], vectors

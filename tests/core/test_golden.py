@@ -1,4 +1,4 @@
-"""Parity with the reference implementation (../shared/golden): token ids exact, vectors within 1e-5."""
+"""Parity with the reference implementation (tests/data/golden): token ids exact, vectors within 1e-5."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The real model (numpy engine) on ../shared/data: the published figures reproduce.
+"""The real model (numpy engine) on tests/data: the published figures reproduce.
 
 The full suite takes minutes on 2 cores; these fit CI: STS-B test in full, and SciFact's 300 test queries
-against a 500-document slice of the corpus.
+against a 500-document slice of the corpus (the slice tests/data/scifact holds: scripts/make_test_data.py).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from ..conftest import DATA
 
 pytestmark = pytest.mark.integration
 
-PUBLISHED_STSB = 82.03  # MTEB STSBenchmark test cosine Spearman x100 (0.820325), ../shared/data/REFERENCE_SCORES.md
-PUBLISHED_SCIFACT_NDCG10 = 0.64508  # MTEB SciFact test nDCG@10, same file
+PUBLISHED_STSB = 82.03  # MTEB STSBenchmark test cosine Spearman x100 (0.820325), MTEB's published results
+PUBLISHED_SCIFACT_NDCG10 = 0.64508  # MTEB SciFact test nDCG@10, the same results
 
 
 def test_stsb_test_spearman_reproduces_mteb(real_model: Any) -> None:

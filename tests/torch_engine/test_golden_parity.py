@@ -1,4 +1,4 @@
-"""The torch engine on the real weights against ../shared/golden and the numpy engine (CPU)."""
+"""The torch engine on the real weights against the golden set (tests/data/golden) and the numpy engine (CPU)."""
 
 from __future__ import annotations
 
