@@ -38,6 +38,10 @@ class MissingExtraError(MinilmError, ImportError):
     """An optional dependency is not installed; the message names the pip command that adds it."""
 
 
+class OutputError(MinilmError):
+    """An output file or directory cannot be written (a full disk, a read-only folder); names it."""
+
+
 class DatasetError(MinilmError, ValueError):
     """A benchmark file is missing or not in the expected format (names the file and line)."""
 
