@@ -275,6 +275,17 @@ class Encoder:
         pooled: np.ndarray = self._run(units, batch_size, self.max_tokens if max_tokens is None else max_tokens)
         return pooled
 
+    def embed_batch(self, units: Sequence[Sequence[int]]) -> np.ndarray:
+        """Pooled vectors (B, D) float32, not normalized, of one batch already cut by `plan` (the server's
+        batcher plans its windows itself): padded and run as one engine call, in the order given."""
+        batch = batching.pad(list(units), self.tokenizer.pad_id)
+        return next(pooled_batches(self.engine, iter([batch]), self.config.pooling.mode))
+
+    def token_states(self, units: Sequence[Sequence[int]], batch_size: int = 32) -> list[np.ndarray]:
+        """Each unit's token states (T_i, D) float32 in order: the model's last hidden states, not pooled."""
+        states: list[np.ndarray] = self._run(units, batch_size, self.max_tokens, tokens=True)
+        return states
+
     def finish(self, prepared: Prepared, pooled: np.ndarray, normalize: bool | None = None,
                precision: Precision = "float32", ranges: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """One vector per input (N, D) from the units' pooled vectors (U, D): a text's windows combined (mean
