@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from minilm.checkpoint.weights import sha256_file
+from minilm.files import write_text_atomic
 
 
 def minilm_home() -> Path:
@@ -66,10 +66,7 @@ def file_digest(path: Path) -> str:
     memo[key] = {"stamp": stamp, "sha256": digest}
     try:
         memo_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=memo_file.parent, prefix=".digests.")
-        with os.fdopen(fd, "w") as f:
-            json.dump(memo, f)
-        os.replace(tmp, memo_file)
+        write_text_atomic(memo_file, json.dumps(memo))
     except OSError:
         pass  # a read-only home only costs a re-hash next time
     return digest

@@ -18,6 +18,8 @@ from pathlib import Path
 from minilm.checkpoint.known import KnownModel
 from minilm.checkpoint.weights import sha256_file
 from minilm.errors import DigestMismatchError, ModelNotFoundError
+from minilm.extras import missing_module
+from minilm.files import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,8 @@ def _install(staging: Path, target: Path, expected_sha256: str | None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         shutil.rmtree(target)
-    os.replace(staging, target)
+    os.replace(staging, target)  # a folder: moved whole, so a reader never finds half a model
+    fsync_dir(target.parent)
     return target
 
 
@@ -55,8 +58,8 @@ def from_hub(repo_id: str, target: Path, expected_sha256: str | None, revision: 
     """Download repo_id's sentence-transformers files with huggingface_hub (progress bars are its own)."""
     try:
         from huggingface_hub import snapshot_download
-    except ImportError:
-        raise ModelNotFoundError("huggingface_hub is not installed (pip install '.[hub]')") from None
+    except ImportError as exc:
+        raise missing_module("hub", "downloading from the Hugging Face hub", exc) from None
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:

@@ -11,11 +11,12 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from safetensors.numpy import save_file
+from safetensors.numpy import save
 
 from minilm.checkpoint.folder import read_folder
 from minilm.checkpoint.weights import load_weights
 from minilm.errors import InputError
+from minilm.files import write_bytes_atomic
 from minilm.train.save import write_folder_files
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,6 @@ def prune(source: str | Path, layers: Sequence[int], output: str | Path) -> Path
     student = dataclasses.replace(bert, num_hidden_layers=len(layers))
     out = Path(output)
     write_folder_files(folder, out, student, folder.config.pooling, folder.config.max_seq_length)
-    save_file(kept, str(out / "model.safetensors"), metadata={"format": "pt"})
+    write_bytes_atomic(out / "model.safetensors", save(kept, metadata={"format": "pt"}))
     log.info("pruned %s to layers %s: %s", folder.path, list(layers), out)
     return out

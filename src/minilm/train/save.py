@@ -14,10 +14,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from minilm.checkpoint.folder import ModelFolder
 from minilm.config import BertConfig, PoolingConfig, read_json
+from minilm.files import write_bytes_atomic, write_text_atomic
 from minilm.train.model import SentenceModel
 
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json")
@@ -26,7 +27,7 @@ _POOLING_KEYS = {"cls": "pooling_mode_cls_token", "mean": "pooling_mode_mean_tok
 
 
 def _write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(value, indent=2) + "\n")
 
 
 def write_folder_files(source: ModelFolder, out: Path, bert: BertConfig, pooling: PoolingConfig,
@@ -60,5 +61,5 @@ def save_model(model: SentenceModel, path: str | Path) -> Path:
     out = Path(path)
     source = model.folder
     write_folder_files(source, out, model.bert.config, model.pooling, source.config.max_seq_length)
-    save_file(model.state_for_saving(), str(out / "model.safetensors"), metadata={"format": "pt"})
+    write_bytes_atomic(out / "model.safetensors", save(model.state_for_saving(), metadata={"format": "pt"}))
     return out

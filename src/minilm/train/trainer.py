@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
 import shutil
 import time
@@ -26,6 +25,7 @@ import numpy as np
 import torch
 
 from minilm.errors import InputError
+from minilm.files import atomic_write, write_text_atomic
 from minilm.train.data import BatchSampler, Row
 from minilm.train.model import SentenceModel
 from minilm.train.sts import Evaluator
@@ -132,11 +132,9 @@ class Trainer:
         return found[-1].parent if found else None
 
     def save_checkpoint(self) -> Path:
-        """Write model, optimizer, scheduler, sampler and RNG states for this step (atomically: tmp then rename)."""
+        """Write model, optimizer, scheduler, sampler and RNG states for this step (state.pt replaced atomically)."""
         target = self.checkpoint_dir / f"step-{self.step:08d}"
-        tmp = self.checkpoint_dir / f".tmp-{self.step:08d}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        target.mkdir(parents=True, exist_ok=True)
         state = {
             "step": self.step,
             "model": self.model.bert.state_dict(),
@@ -151,9 +149,8 @@ class Trainer:
             },
             "config": asdict(self.config),
         }
-        torch.save(state, tmp / "state.pt")
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(tmp, target)
+        with atomic_write(target / "state.pt") as f:
+            torch.save(state, f)
         for old in sorted(self.checkpoint_dir.glob("step-*"))[: -self.config.keep_checkpoints]:
             shutil.rmtree(old, ignore_errors=True)
         log.info("checkpoint at step %d: %s", self.step, target)
@@ -180,7 +177,7 @@ class Trainer:
         history = self.output / "history.jsonl"
         if history.exists():
             lines = [line for line in history.read_text().splitlines() if json.loads(line).get("step", 0) <= step]
-            history.write_text("".join(line + "\n" for line in lines))
+            write_text_atomic(history, "".join(line + "\n" for line in lines))
 
     # -- the loop -----------------------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, float]:

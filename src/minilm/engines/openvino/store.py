@@ -1,14 +1,14 @@
 """OpenVINO models cached on disk, keyed by the weights' sha256 and the recipe (as engines/onnx/store.py).
 
-<minilm home>/openvino/<sha256>-<variant>-v<MODEL_VERSION>.xml with its .bin beside it. Both are written
-under temporary names in the same folder and renamed into place, the .bin first: a reader that finds the
-.xml finds a complete model, and two processes building at once are safe.
+<minilm home>/openvino/<sha256>-<variant>-v<MODEL_VERSION>.xml with its .bin beside it. OpenVINO saves both
+into a temporary folder beside them; each is then copied into place by minilm.files.atomic_write, the .bin
+first: a reader that finds the .xml finds a complete model, and two processes building at once are safe.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 import openvino as ov
 
 from minilm.checkpoint.cache import minilm_home
+from minilm.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,14 @@ def model_path(sha256: str, variant: str) -> Path:
 
 
 def write_atomic(model: ov.Model, path: Path) -> None:
-    """Save model as path (.xml) and its .bin through a temporary folder and two renames."""
+    """Save model as path (.xml) and its .bin, each replaced atomically, the .bin first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as tmp:
         staged = Path(tmp) / "model.xml"
         ov.save_model(model, staged, compress_to_fp16=False)
-        os.replace(staged.with_suffix(".bin"), path.with_suffix(".bin"))
-        os.replace(staged, path)
+        for suffix in (".bin", ".xml"):
+            with staged.with_suffix(suffix).open("rb") as src, atomic_write(path.with_suffix(suffix)) as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def cached(sha256: str, variant: str, make: Callable[[], ov.Model]) -> Path | ov.Model:
