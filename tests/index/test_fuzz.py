@@ -118,3 +118,61 @@ def test_cli(fuzz_index: Index, command: list[str], rest: list[str]) -> None:
 def _reopen(index: Index) -> None:
     again = Index.open(index.path, writable=True, cache=False)
     index.__dict__.update(again.__dict__)
+
+
+# -- metadata filters with hostile keys ------------------------------------------------------------------------
+HOSTILE = ['"', "\\", "a.b", "$", "\x00", "\ud800", "é", 'a"b', "[0]", "*", "'", "\n", "\x7f", "😀", "a\\u00e9"]
+filter_keys = st.text(st.characters(blacklist_categories=()), max_size=6) | st.sampled_from(HOSTILE)
+filter_values = st.integers(-3, 3) | st.booleans() | st.sampled_from(["x", "y", "1", '{"a": 1}']) | st.floats(-2, 2)
+STORED_KEYS = [k for k in HOSTILE if k not in ("\x00", "\ud800")] + ["plain"]
+
+
+@pytest.fixture(scope="module")
+def filter_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Index, list[dict[str, Any]]]]:
+    """Documents whose metadata use every hostile key, with values a filter can and cannot match."""
+    root = tmp_path_factory.mktemp("filters")
+    model = minilm.load(write_tiny_model(root / "tiny"), engine="numpy")
+    rng = np.random.default_rng(0)
+    choices: list[Any] = [0, 1, True, False, "x", "y", "1", 1.5, {"a": 1}, [1], None]
+    metas = [{k: choices[int(rng.integers(len(choices)))] for k in STORED_KEYS if rng.random() < 0.7}
+             for _ in range(40)]  # fmt: skip
+    index = Index.create(root / "ix", model, search="exact", cache=False)
+    index.add([f"doc {n}" for n in range(40)], ids=[f"d{n}" for n in range(40)], metadata=metas,
+              vectors=rng.standard_normal((40, DIM)))  # fmt: skip
+    yield index, metas
+    index.close()
+
+
+def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:
+    """The filter's meaning: each field holds a scalar equal to the value (a str only equals a str)."""
+    for key, value in where.items():
+        held = meta.get(key, None)
+        if held is None or isinstance(held, list | dict) or isinstance(held, str) != isinstance(value, str):
+            return False
+        if held != value:
+            return False
+    return True
+
+
+@FUZZ
+@given(where=st.dictionaries(filter_keys, filter_values, max_size=4))
+def test_filters_with_hostile_keys_match_exactly_or_are_refused(filter_index: Any, where: dict[str, Any]) -> None:
+    index, metas = filter_index
+    try:
+        hits = index.search(np.ones(DIM), k=40, where=where, search="exact")
+    except minilm.InputError as exc:
+        assert any("\x00" in k or any(0xD800 <= ord(c) < 0xE000 for c in k) or not k for k in where), exc
+        return
+    expected = {f"d{n}" for n, meta in enumerate(metas) if _matches(meta, where)}
+    assert {h.doc_id for h in hits} == expected, where
+
+
+@FUZZ
+@given(n=st.integers(0, 700), key=filter_keys)
+def test_filters_of_any_size_give_an_answer_or_an_input_error(filter_index: Any, n: int, key: str) -> None:
+    index, _ = filter_index
+    where = {f"{key}{i}": i for i in range(n)}
+    try:
+        index.search(np.ones(DIM), k=3, where=where)
+    except minilm.InputError as exc:
+        assert n > 64 or "\x00" in key or any(0xD800 <= ord(c) < 0xE000 for c in key), exc

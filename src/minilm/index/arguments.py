@@ -1,4 +1,4 @@
-"""Checks of what callers hand to `Index`: ids, metadata, query vectors, k, filters. Each failure is an
+"""Checks of what callers hand to `Index`: ids, metadata, query vectors, k (filters: filters.py). Each failure is an
 InputError naming the item (its position, field or value) and what was expected."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from minilm.errors import InputError
+from minilm.errors import InputError, shown
+from minilm.index.filters import check_text
+from minilm.pooling import unit_rows
 
 SEARCH_KINDS = ("auto", "exact", "hnsw")
 JSON_TYPES = "str, int, float, bool, None, list or dict"
@@ -40,10 +42,10 @@ def check_ids(ids: Any, what: str = "ids") -> list[str]:
         if isinstance(doc_id, int | np.integer) and not isinstance(doc_id, bool):
             doc_id = str(int(doc_id))
         if not isinstance(doc_id, str):
-            raise InputError(f"{what}[{n}] is {type(doc_id).__name__} {doc_id!r}, expected a str")
+            raise InputError(f"{what}[{n}] is {type(doc_id).__name__} {shown(doc_id)}, expected a str")
         if not doc_id:
             raise InputError(f"{what}[{n}] is empty; an id must have at least one character")
-        out.append(doc_id)
+        out.append(check_text(doc_id, f"{what}[{n}]"))
     return out
 
 
@@ -76,30 +78,9 @@ def _json_value(value: Any, where: str) -> Any:
     raise InputError(f"{where} is {type(value).__name__}, which JSON cannot hold; expected {JSON_TYPES}")
 
 
-def check_where(where: Any) -> dict[str, Any] | None:
-    """A metadata filter {field: value}: str fields, and str, number or bool values (matched by JSON equality)."""
-    if where is None:
-        return None
-    if not isinstance(where, Mapping):
-        raise InputError(f"where must be a dict {{field: value}}, got {type(where).__name__} {where!r}")
-    out = {}
-    for name, value in where.items():
-        if not isinstance(name, str) or not name or '"' in name:
-            raise InputError(f"where field {name!r} must be a non-empty str without '\"'")
-        if isinstance(value, np.generic):
-            value = value.item()
-        finite = not isinstance(value, float) or math.isfinite(value)
-        if not isinstance(value, str | int | float) or not finite:
-            raise InputError(
-                f"where[{name!r}] is {type(value).__name__} {value!r}; expected a str, a number or a bool to match"
-            )
-        out[name] = value
-    return out or None
-
-
-def unit_rows(vectors: Any, dimension: int, what: str) -> np.ndarray:
-    """Rows of a numeric (N, D) or (D,) array scaled to unit length in float64 (so 1e20 or 1e-20 scales
-    survive), as float32 (N, D); zero or non-finite rows are refused."""
+def check_vectors(vectors: Any, dimension: int, what: str) -> np.ndarray:
+    """Rows of a numeric (N, D) or (D,) array scaled to unit length (pooling.unit_rows: float64, so 1e20 or
+    1e-20 scales survive), as float32 (N, D); zero or non-finite rows are refused."""
     array = np.asarray(vectors)
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise InputError(f"{what} must be real numbers, got dtype {array.dtype}")
@@ -113,9 +94,7 @@ def unit_rows(vectors: Any, dimension: int, what: str) -> np.ndarray:
     bad = ~np.isfinite(rows).all(axis=1)
     if bad.any():
         raise InputError(f"{what} row {int(np.argmax(bad))} holds NaN or Infinity")
-    scale = np.abs(rows).max(axis=1, initial=0.0)
-    if (scale == 0).any():
-        raise InputError(f"{what} row {int(np.argmax(scale == 0))} is all zeros: it has no direction to compare")
-    rows /= scale[:, None]  # largest entry 1: the squares below neither overflow nor underflow
-    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows.astype(np.float32)
+    zero = ~rows.any(axis=1)
+    if zero.any():
+        raise InputError(f"{what} row {int(np.argmax(zero))} is all zeros: it has no direction to compare")
+    return unit_rows(rows).astype(np.float32)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from minilm.errors import IndexCorruptError, IndexLockedError, IndexStoreError
+from minilm.index.filters import compile_where
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 5.0
@@ -273,6 +274,19 @@ class DocumentsDB:
                 found[d] = (d, t, json.loads(m))
         return [found[d] for d in wanted if d in found]
 
+    def document_text(self, doc_id: str, limit: int | None = None) -> tuple[str, bool]:
+        """(text, cut?): a document's text, or its first `limit` UTF-8 bytes cut back to a whole character
+        (only those bytes are read into memory); ("", False) for an unknown id."""
+        if limit is None:
+            row = self.reader().execute("SELECT text FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+            return (row[0], False) if row else ("", False)
+        sql = "SELECT length(CAST(text AS BLOB)), substr(CAST(text AS BLOB), 1, ?) FROM docs WHERE doc_id = ?"
+        row = self.reader().execute(sql, (limit, doc_id)).fetchone()
+        if row is None:
+            return "", False
+        size, head = row
+        return bytes(head).decode("utf-8", errors="ignore"), size > limit
+
     # -- chunks and vectors --------------------------------------------------------------------------------
     def keys(self) -> np.ndarray:
         """All chunk keys, ascending (K,) int64."""
@@ -285,6 +299,17 @@ class DocumentsDB:
             marks = ",".join("?" * len(part))
             sql = f"SELECT key, doc_id, start, end, tokens FROM chunks WHERE key IN ({marks})"
             out.update({row[0]: ChunkRow(*row) for row in self.reader().execute(sql, part)})
+        return out
+
+    def windows(self, keys: Sequence[int]) -> dict[int, tuple[str, int, int, str, dict[str, Any]]]:
+        """{chunk key: (doc_id, start, end, the window's text, the document's metadata)}; the window is cut
+        from the text in SQL (character offsets, as Python's), so a long document is never read whole."""
+        out: dict[int, tuple[str, int, int, str, dict[str, Any]]] = {}
+        for part in param_batches([int(k) for k in keys]):
+            marks = ",".join("?" * len(part))
+            sql = ("SELECT c.key, c.doc_id, c.start, c.end, substr(d.text, c.start + 1, c.end - c.start), d.meta "
+                   f"FROM chunks AS c JOIN docs AS d ON d.doc_id = c.doc_id WHERE c.key IN ({marks})")  # fmt: skip
+            out.update({key: (d, a, b, t, json.loads(m)) for key, d, a, b, t, m in self.reader().execute(sql, part)})
         return out
 
     def vectors(self, keys: Sequence[int]) -> np.ndarray:
@@ -316,13 +341,10 @@ class DocumentsDB:
             after = keys[-1]
 
     def allowed_keys(self, where: dict[str, Any]) -> np.ndarray:
-        """Keys of the chunks whose document metadata has every key = value of `where` (JSON equality)."""
-        clauses, params = [], []
-        for name, value in where.items():
-            clauses.append("json_extract(meta, ?) = json_extract(?, '$')")
-            params += [f'$."{name}"', json.dumps(value)]
+        """Keys of the chunks whose document metadata matches a filter checked by filters.check_where."""
+        condition, params = compile_where(where)
         # the documents are matched first, each once; a join would read one document's JSON per chunk
-        matching = f"SELECT doc_id FROM docs WHERE {' AND '.join(clauses)}"
+        matching = f"SELECT doc_id FROM docs WHERE {condition}"
         sql = f"SELECT key FROM chunks WHERE doc_id IN ({matching}) ORDER BY key"
         return np.array([k for (k,) in self.reader().execute(sql, params)], dtype=np.int64)
 

@@ -1,15 +1,18 @@
 """The single-writer lock of an index directory: an exclusive flock on `write.lock`, held while a writer is open.
 
-The kernel drops the lock when its process dies (kill -9 included), so a crash never leaves a stale lock.
+The kernel drops the lock when its process dies (kill -9 included), so a crash never leaves a stale lock. The
+file is opened without following a link (one planted there would have the pid written into what it points to).
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from minilm.errors import IndexLockedError, IndexStoreError
+from minilm.files import UnsafeFileError, open_nofollow
 
 
 class WriterLock:
@@ -21,9 +24,14 @@ class WriterLock:
 
     def acquire(self) -> None:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+        except UnsafeFileError as exc:
+            raise IndexStoreError(f"cannot open {self.path} for writing: {exc}") from None
         except OSError as exc:  # a read-only file system or directory, no permission
             raise IndexStoreError(f"cannot open {self.path} for writing: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise IndexStoreError(f"cannot open {self.path} for writing: it is not a regular file (remove it)")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

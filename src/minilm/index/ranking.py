@@ -3,7 +3,7 @@ binary storage, the best window per document, and the hits with their text and m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,8 @@ class Hit:
     end: int
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    document: str | None = None  # the whole document, when asked for (Index.search documents=True)
+    document_truncated: bool = False  # the document was cut to the search's document_bytes
 
 
 def search_one(store: DocumentsDB, settings: dict[str, Any], vi: VectorIndex, q: np.ndarray, k: int,
@@ -62,11 +64,18 @@ def _collapse(store: DocumentsDB, keys: np.ndarray, scores: np.ndarray) -> list[
 
 
 def _hits(store: DocumentsDB, best: list[tuple[int, float]]) -> list[Hit]:
-    rows = store.chunks([key for key, _ in best])
-    docs = {d: (t, m) for d, t, m in store.documents({rows[key].doc_id for key, _ in best})}
+    """The hits with their window's text (cut in SQL: a long document is never read whole) and metadata."""
+    rows = store.windows([key for key, _ in best])
+    return [Hit(rows[key][0], float(score), *rows[key][1:]) for key, score in best]
+
+
+def with_documents(store: DocumentsDB, hits: list[Hit], budget: int | None) -> list[Hit]:
+    """The hits with their documents, inside the caller's read snapshot; at most `budget` UTF-8 bytes of
+    documents in all, given in rank order (the document that passes it is cut, the ones after are empty)."""
     out = []
-    for key, score in best:
-        row = rows[key]
-        text, meta = docs[row.doc_id]
-        out.append(Hit(row.doc_id, float(score), row.start, row.end, text[row.start : row.end], meta))
+    for hit in hits:
+        text, cut = store.document_text(hit.doc_id, budget)
+        if budget is not None:
+            budget -= len(text.encode("utf-8"))
+        out.append(replace(hit, document=text, document_truncated=cut))
     return out

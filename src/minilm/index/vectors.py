@@ -18,14 +18,17 @@ import io
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from minilm.errors import IndexCorruptError, IndexMismatchError, IndexStoreError, InputError, MissingExtraError
+from minilm.errors import IndexCorruptError, IndexMismatchError, IndexStoreError, InputError
+from minilm.extras import missing_module
+from minilm.files import UnsafeFileError, atomic_write
 
 log = logging.getLogger(__name__)
 STORAGES = ("float32", "int8", "binary")
@@ -52,11 +55,11 @@ def _omp_threads(faiss: Any, threads: int | None) -> Iterator[None]:
 
 
 def faiss_module() -> Any:
-    """faiss, or MissingExtraError naming the pip command."""
+    """faiss, or MissingExtraError naming the install line."""
     try:
         import faiss
-    except ImportError:
-        raise MissingExtraError("the index needs faiss: pip install '.[index]'") from None
+    except ImportError as exc:
+        raise missing_module("index", "the index", exc) from None
     return faiss
 
 
@@ -171,7 +174,8 @@ class VectorIndex:
 
     # -- persistence ---------------------------------------------------------------------------------------
     def save(self, path: Path, generation: int) -> None:
-        """Write to `path` atomically (temporary file, fsync, rename), tagged with the store's generation."""
+        """Write to `path` atomically (a fresh temporary file: no link planted at a fixed name is followed; fsync,
+        rename), tagged with the store's generation."""
         f = self.faiss
         blob = (
             b""
@@ -185,16 +189,10 @@ class VectorIndex:
         buffer = io.BytesIO()
         np.savez(buffer, header=np.array(header), keys=self.keys, alive=self.alive,
                  index=np.frombuffer(blob, dtype=np.uint8))  # fmt: skip
-        tmp = path.with_name(path.name + ".tmp")
         try:
-            with open(tmp, "wb") as out:
+            with atomic_write(path, "wb") as out:
                 out.write(buffer.getvalue())
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
         except OSError as exc:
-            with suppress(OSError):
-                tmp.unlink()
             raise IndexStoreError(
                 f"cannot save {path}: {exc.strerror or exc}; the documents are intact (the search structure is "
                 "rebuilt from index.sqlite when the index is next opened)"
@@ -206,7 +204,19 @@ class VectorIndex:
         IndexMismatchError if it holds another storage, search kind or dimension."""
         f = faiss_module()
         try:
-            with np.load(path) as saved:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO planted here must not block the open
+        except OSError as exc:
+            raise IndexStoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise UnsafeFileError(f"{path} is not a regular file; an index file must be one (remove it)")
+            return cls._read(file, path, dimension, storage, search, f)
+
+    @classmethod
+    def _read(cls, file: Any, path: Path, dimension: int, storage: str, search: str,
+              f: Any) -> tuple[VectorIndex, int]:  # fmt: skip
+        try:
+            with np.load(file) as saved:
                 header = dict(json.loads(str(saved["header"])))
                 keys, alive, blob = saved["keys"], saved["alive"], saved["index"]
         except Exception as exc:  # numpy ValueError/OSError/zipfile errors, a bad header

@@ -1,0 +1,107 @@
+"""The search structure of an open index, kept in step with SQLite: one VectorIndex at the generation of the
+database state it answers for, shared by searches and caught up (exclusively) when the database moved on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from minilm.errors import IndexMismatchError, IndexStoreError
+from minilm.index.documents_db import DocumentsDB
+from minilm.index.layout import DB, VECTORS
+from minilm.index.rwlock import ReadWriteLock
+from minilm.index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+class SearchStructure:
+    """Searches share the structure (reading); catching up and changing it is exclusive (writing)."""
+
+    def __init__(self, path: Path, store: DocumentsDB, settings: dict[str, Any], override: str | None):
+        self.path, self.store, self.settings, self.override = path, store, settings, override
+        self.vectors: VectorIndex | None = None
+        self.generation = -1
+        self._lock = ReadWriteLock()
+
+    def kind(self, live: int | None = None) -> str:
+        """'exact' or 'hnsw': the structure this session builds (the setting, or for 'auto' the chunk count)."""
+        kind = self.override or self.settings["search"]
+        if kind != "auto":
+            return str(kind)
+        live = self.store.count()[1] if live is None else live
+        return "hnsw" if live >= self.settings["hnsw_threshold"] else "exact"
+
+    @contextmanager
+    def reading(self) -> Iterator[VectorIndex]:
+        """A read snapshot of the database and, shared with other searches, the structure of exactly that
+        snapshot's generation (caught up first, exclusively, when it is behind). Every read of the database
+        inside the block sees the state the structure holds."""
+        while True:
+            with self.store.snapshot():
+                generation = self.store.generation()
+                with self._lock.reading():
+                    if self.vectors is not None and self.generation == generation:
+                        yield self.vectors
+                        return
+            self.refresh()
+
+    @contextmanager
+    def changing(self) -> Iterator[VectorIndex]:
+        """The structure, caught up and held exclusively, for a write transaction and the same change made to it;
+        it is marked current when the block ends."""
+        with self._lock.writing():
+            vi = self._sync()
+            yield vi
+            self.generation = self.store.generation()
+
+    @contextmanager
+    def closing(self) -> Iterator[None]:
+        """Exclusive hold while the index closes: searches in flight end first."""
+        with self._lock.writing():
+            yield
+
+    def refresh(self) -> None:
+        """Catch up with what was committed since the structure was last brought in step."""
+        with self._lock.writing():
+            self._sync()
+
+    def save_if_current(self) -> None:
+        """Write vectors.npz when the structure is the one recorded for this index and holds the latest state."""
+        current = self.vectors is not None and self.generation == self.store.generation()
+        if current and self.vectors is not None and self.override is None:
+            self.vectors.save(self.path / VECTORS, self.generation)
+
+    def _sync(self) -> VectorIndex:
+        """The structure at the latest committed generation; the caller holds it exclusively."""
+        with self.store.snapshot():
+            generation = self.store.generation()
+            if self.vectors is not None and generation == self.generation:
+                return self.vectors
+            dim, storage = self.settings["dimension"], self.settings["storage"]
+            keys = self.store.keys()
+            kind = self.kind(len(keys))
+            vi = self.vectors if self.vectors is not None and self.vectors.search_kind == kind else None
+            if vi is None and (self.path / VECTORS).exists():
+                try:
+                    vi, _ = VectorIndex.load(self.path / VECTORS, dim, storage, kind)
+                except IndexMismatchError as exc:
+                    log.info("%s; building a %s structure from %s", exc, kind, DB)
+                except IndexStoreError as exc:
+                    log.warning("%s; rebuilding it from %s", exc, DB)
+            if vi is None or (len(vi.keys) > 1000 and vi.live_count < len(vi.keys) // 2):
+                vi = VectorIndex(dim, storage, kind)
+            # Catch up with the committed state: mask what was deleted, append what was added since.
+            vi.alive &= np.isin(vi.keys, keys)
+            after = int(vi.keys[-1]) if len(vi.keys) else 0
+            if np.any(keys > after):
+                log.info("indexing %d chunks of %s (%s, %s)", int(np.sum(keys > after)), self.path, storage, kind)
+            for batch_keys, batch_vectors in self.store.scan(after):
+                vi.add(batch_keys, batch_vectors)
+            self.vectors, self.generation = vi, generation
+        return vi
