@@ -107,7 +107,8 @@ def test_search_kind_is_per_call(tiny, tmp_path, storage: str) -> None:  # type:
         best = [i for i in np.argsort(-(unit @ (q / np.linalg.norm(q)))) if i not in (1, 2)]
         top = 1 if storage == "binary" else 5  # 8-bit binary codes only promise the best candidate's rank
         assert [h.doc_id for h in exact][:top] == [f"v{i}" for i in best[:top]]
-        assert ix._structure.vectors is not None and ix._structure.vectors.search_kind == "hnsw"  # the graph is still what searches
+        built = ix._structure.vectors
+        assert built is not None and built.search_kind == "hnsw"  # the graph is still what searches
         assert ix.stats()["search"] == "hnsw" and len(ix.search(q, k=5)) == 5
 
 

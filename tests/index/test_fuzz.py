@@ -146,7 +146,7 @@ def filter_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ind
 def _matches(meta: dict[str, Any], where: dict[str, Any]) -> bool:
     """The filter's meaning: each field holds a scalar equal to the value (a str only equals a str)."""
     for key, value in where.items():
-        held = meta.get(key, None)
+        held = meta.get(key)
         if held is None or isinstance(held, list | dict) or isinstance(held, str) != isinstance(value, str):
             return False
         if held != value:
