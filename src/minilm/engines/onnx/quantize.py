@@ -11,9 +11,11 @@ benchmarks/int8_variants.py reproduces them.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import logging
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -93,12 +95,43 @@ def quantized_names(config: BertConfig, recipe: Recipe) -> list[str]:
     return [n for n in weight_matmuls(config) if not any(fnmatch.fnmatch(n, p) for p in recipe.keep_fp32)]
 
 
+class _PreprocessAdvice(logging.Filter):
+    """Drops ONNX Runtime's "Please consider to run pre-processing before quantization" (its shape inference and
+    graph optimization pass): the graph is minilm's own, with every shape known, and a user cannot act on it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Please consider") and "pre-processing before quantization" in message)
+
+
+@contextlib.contextmanager
+def _without_preprocess_advice() -> Iterator[None]:
+    """The quantizer's pre-processing advice silenced while it runs; its other log records pass as before.
+
+    It logs through logging.warning(), on the root logger, which also gives a root logger without handlers a
+    basicConfig() handler for good; logging.lastResort (what prints a warning when no handler is configured)
+    stands in while the quantizer runs, so the process's logging is left as it was.
+    """
+    root = logging.getLogger()
+    advice = _PreprocessAdvice()
+    stand_in = logging.lastResort if not root.handlers else None
+    root.addFilter(advice)
+    if stand_in is not None:
+        root.addHandler(stand_in)
+    try:
+        yield
+    finally:
+        root.removeFilter(advice)
+        if stand_in is not None:
+            root.removeHandler(stand_in)
+
+
 def quantize_model(model: onnx.ModelProto, names: list[str], recipe: Recipe) -> onnx.ModelProto:
     """Dynamic int8 quantization of the named weight MatMuls (u8 activations; weights as the recipe says)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     weight_type = QuantType.QUInt8 if recipe.unsigned_weights else QuantType.QInt8
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _without_preprocess_advice():
         out = Path(tmp) / "int8.onnx"
         quantize_dynamic(model, out, per_channel=recipe.per_channel, reduce_range=recipe.reduce_range,
                          weight_type=weight_type,
