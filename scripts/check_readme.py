@@ -9,8 +9,8 @@ Usage: python scripts/check_readme.py [--head] [--links-only] [--block-timeout S
    copy's root, with the copy's `.venv/bin` first on PATH: ```bash blocks with `bash -euo pipefail`, ```python
    blocks each in a fresh `python` process. Any other kind of fenced block is refused, so nothing shown as code
    escapes the check. A `minilm serve` line runs in the background until the end; the next line runs once the
-   server is ready (its line on stderr naming its URL, or its /health answering). A block that exits non-zero
-   or runs past --block-timeout fails the check, with its output shown.
+   server is ready (its "ready" line on stderr naming its URL, or else its /health answering). A block that
+   exits non-zero or runs past --block-timeout fails the check, with its output shown.
 
 HOME is a temporary folder, so the user's caches are neither read nor written (pip's configuration and download
 cache excepted: where packages come from, and the downloads saved), and HF_HUB_OFFLINE=1: the README must work
@@ -210,17 +210,21 @@ class Server:
             self.lines.append(raw.decode(errors="replace").rstrip("\n"))
 
     def wait_ready(self, timeout: float) -> str:
-        """How the server said it was ready: its stderr line naming its URL, else its /health answering 200."""
+        """How the server said it was ready: its "ready" line on stderr naming its URL, else /health answering 200
+        (then the line gets a few seconds more, since the two come close together)."""
         url = f"http://{self.host}:{self.port}"
         deadline = time.monotonic() + timeout
+        answered = None
         while time.monotonic() < deadline:
-            if any(url in line for line in self.lines):
+            if any(url in line and "ready" in line for line in self.lines):
                 return "its ready line on stderr"
             if self.process.poll() is not None:
                 raise CheckError(f"{self.line!r} exited with status {self.process.returncode} before it was ready:\n"
                                  + tail("\n".join(self.lines)))  # fmt: skip
-            if _health(url):
-                return f"{url}/health (no line on stderr naming {url})"
+            if answered is None and _health(url):
+                answered = time.monotonic()
+            if answered is not None and time.monotonic() - answered > 5:
+                return f"{url}/health (no ready line on stderr naming {url})"
             time.sleep(0.2)
         raise CheckError(f"{self.line!r} was not ready after {timeout:.0f} s:\n" + tail("\n".join(self.lines)))
 
