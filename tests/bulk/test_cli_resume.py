@@ -39,7 +39,7 @@ def test_cli_writes_resumes_and_refuses(tiny_dir: Path, tiny, tmp_path: Path, ca
     code, stdout, err = run([*argv, "--precision", "int8"], capsys)
     assert (code, stdout) == (1, "")
     assert err == (f"minilm encode: error: {out} was written with other settings (precision: 'float32' -> 'int8'); "
-                   "use a new output directory, or delete it to start over\n")  # fmt: skip
+                   "use a new output directory, or --overwrite to start over in this one\n")  # fmt: skip
 
 
 def test_cli_single_file_outputs_are_unchanged(tiny_dir: Path, tiny, tmp_path: Path, capsys) -> None:
@@ -48,6 +48,8 @@ def test_cli_single_file_outputs_are_unchanged(tiny_dir: Path, tiny, tmp_path: P
     assert code == 0 and err == f"wrote 2 vectors of dimension 8 to {tmp_path / 'v.npy'}\n"
     assert np.allclose(np.load(tmp_path / "v.npy"), tiny.encode(["the cat", "a dog"]), atol=1e-7)
     code, _, err = run(["encode", "-m", str(tiny_dir), "the cat", "--ray"], capsys)
+    assert (code, err) == (2, "minilm encode: error: --ray is for a shard directory (-o DIR/), not jsonl output\n")
+    code, _, err = run(["encode", "-m", str(tiny_dir), "the cat", "-o", str(tmp_path / "dir/")], capsys)
     assert (code, err) == (2, "minilm encode: error: bulk encoding reads -i FILE|DIR and writes -o DIR "
                               "(not texts or stdin)\n")  # fmt: skip
 
@@ -97,8 +99,8 @@ def test_real_model_shards_match_the_library_and_the_reference(real_model, golde
 
 
 def test_csv_ranges_that_stop_mid_file_let_the_process_exit(tiny_dir: Path, tmp_path: Path) -> None:
-    """pyarrow's CSV read-ahead thread, left running by a shard ending before the file does, used to deadlock
-    the interpreter's exit now and then; the readers are closed now. Two commands: shards, and an error."""
+    """Shards ending before the file does, and an error part way, end the process (pyarrow's CSV read-ahead
+    thread, which CSV went through once, deadlocked the interpreter's exit then). Two commands."""
     source = write_csv(tmp_path / "c.csv", corpus(3000, seed=6))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
     base = [sys.executable, "-m", "minilm.cli.main", "encode", "-m", str(tiny_dir), "-e", "numpy", "-i", str(source)]
@@ -107,4 +109,4 @@ def test_csv_ranges_that_stop_mid_file_let_the_process_exit(tiny_dir: Path, tmp_
     assert done.returncode == 0 and done.stderr.endswith("3000 rows in 5 shards (5 written now)\n")
     failed = subprocess.run([*base, "-o", str(tmp_path / "w"), "--field", "body"], env=env, timeout=120,
                             capture_output=True, text=True)  # fmt: skip
-    assert failed.returncode == 1 and "Column 'body' in include_columns does not exist" in failed.stderr
+    assert failed.returncode == 1 and f"{source}:2: no field 'body' (fields: id, text)" in failed.stderr

@@ -52,7 +52,7 @@ def test_cli_index_add_vectors(tiny_dir: Path, tiny, tmp_path: Path, capsys) -> 
     assert capsys.readouterr().err == f"added 40, replaced 0, unchanged 0 documents from {tmp_path / 'vectors'} " \
                                       "(no embedding)\n"  # fmt: skip
     with Index.open(tmp_path / "ix") as index:
-        assert len(index) == 40 and index.get("c.jsonl:3") == (texts[3], {})
+        assert len(index) == 40 and index.get("3") == (texts[3], {})
 
 
 def test_ingest_refuses_what_the_index_cannot_take(tiny, tmp_path: Path) -> None:

@@ -55,11 +55,12 @@ def test_encode_csv_column_to_parquet(tiny_dir: Path, tiny, tmp_path: Path, caps
     source.write_text('id,sentence\n7,"the cat, sat"\n8,a dog\n')
     target = tmp_path / "v.parquet"
     code, _, _ = run(["encode", "-m", str(tiny_dir), "-e", "numpy", "-i", str(source), "--field", "sentence",
-                      "-o", str(target)], capsys)  # fmt: skip
+                      "-o", str(target), "--with-text"], capsys)  # fmt: skip
     assert code == 0
     table = pq.read_table(target).to_pydict()
+    assert list(table) == ["id", "vector", "tokens", "truncated", "text"]  # the one schema (minilm.io.writers)
     assert table["text"] == ["the cat, sat", "a dog"]
-    assert np.allclose(np.array(table["embedding"]), tiny.encode(["the cat, sat", "a dog"]), atol=1e-7)
+    assert np.allclose(np.array(table["vector"]), tiny.encode(["the cat, sat", "a dog"]), atol=1e-7)
 
 
 def test_missing_field_is_a_clean_error(tiny_dir: Path, tmp_path: Path, capsys) -> None:

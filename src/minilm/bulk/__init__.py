@@ -3,9 +3,10 @@
     from minilm.bulk import encode_files
     encode_files("corpus.jsonl", "vectors/", field="text", id_field="id")
 
-Modules: sources (which files), reading (rows of a file as a stream), plan (fixed row ranges per shard),
-job (the settings), calibration (int8 ranges), shards (the Parquet writer), manifest (the resumable record),
-runner (encode_files), ray_runner (the same shards on Ray actors), vectors (reading shards back).
+The inputs are read and the shards written through minilm.io (the one reader and Parquet schema of every
+command). Modules: plan (fixed row ranges per shard), job (the settings), calibration (int8 ranges), shards
+(one shard, encoded and written), manifest (the resumable record, checked on resume), runner (encode_files),
+ray_runner (the same shards on Ray actors), vectors (reading shards back).
 See docs/bulk.md.
 """
 

@@ -12,8 +12,8 @@ import numpy as np
 from minilm.bulk.job import Job
 from minilm.bulk.plan import Shard
 from minilm.bulk.shards import shard_rows
-from minilm.bulk.sources import InputFile
 from minilm.encoder import Encoder
+from minilm.io.sources import InputFile
 
 
 def calibrate(encoder: Encoder, job: Job, shards: list[Shard], files: list[InputFile]) -> list[list[float]]:

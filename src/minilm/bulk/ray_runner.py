@@ -25,8 +25,8 @@ from minilm.bulk.job import Job
 from minilm.bulk.manifest import Manifest, clean_output
 from minilm.bulk.plan import Shard
 from minilm.bulk.shards import write_shard
-from minilm.bulk.sources import InputFile
 from minilm.errors import CheckpointError, InputError, MissingExtraError
+from minilm.io.sources import InputFile
 from minilm.progress import progress_bar
 
 

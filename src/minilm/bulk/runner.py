@@ -19,9 +19,10 @@ from minilm.bulk.job import CALIBRATION_ROWS, DEFAULT_SHARD_SIZE, Job
 from minilm.bulk.manifest import NAME, Manifest, clean_output
 from minilm.bulk.plan import Shard, count_rows, plan_shards
 from minilm.bulk.shards import write_shard
-from minilm.bulk.sources import InputFile, list_inputs
 from minilm.encoder import DEFAULT_OVERLAP, Encoder
-from minilm.errors import InputError
+from minilm.errors import InputError, OutputError
+from minilm.extras import require
+from minilm.io.sources import InputFile, list_inputs
 from minilm.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -45,19 +46,21 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
                  engine: str = "auto", threads: int | None = None, batch_size: int = 32,
                  normalize: bool | None = None, format: str = "auto", calibration_rows: int = CALIBRATION_ROWS,
                  ray: bool | str = False, actors: int | tuple[int, int] | None = None,
-                 show_progress: bool | None = None,
+                 show_progress: bool | None = None, overwrite: bool = False,
                  on_shard: Callable[[dict[str, Any]], None] | None = None) -> BulkResult:  # fmt: skip
     """Embed every row of `inputs` (a JSONL / CSV / TSV / Parquet file or a directory of them, a local path
     or a pyarrow filesystem URI) into Parquet shards part-00000.parquet, ... in `output_dir`, with manifest.json.
 
-    field / id_field: the text column and an optional id column (default ids: "<file>:<row>", the file's
-    name in the input and the 0-based row in it). Rerunning the same call after a crash continues with the
-    shards not yet finished; a call with other settings or changed inputs raises InputError.
+    field / id_field: the text column and an optional id column (default ids: the row's 0-based position in
+    the whole input, as for every minilm reader). Rerunning the same call after a crash checks every finished
+    shard (size, sha256, row count), writes again what fails and continues with the shards not yet finished; a
+    call with other settings or changed inputs raises InputError, unless overwrite=True, which starts over.
     precision: float32, int8 / uint8 (ranges from the first `calibration_rows` rows, fixed for the job),
     binary / ubinary (packed bits). ray: False (encode here), True (ray.init()'s default cluster) or a
     Ray address; actors: Ray actors (N, or (min, max) for autoscaling), each using `threads` cores (default 1).
     on_shard: called with each finished shard's manifest record. See docs/bulk.md.
     """
+    require("parquet", "bulk encoding")
     encoder = _load(model, engine, threads, bool(ray))
     job = Job.for_encoder(encoder, normalize=normalize, precision=precision, on_long=on_long,
                           shard_size=shard_size, field=field, id_field=id_field, with_text=with_text,
@@ -65,7 +68,9 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
                           batch_size=batch_size)  # fmt: skip
     out = Path(output_dir)
     files = list_inputs(os.fspath(inputs), format)
-    manifest = _existing(out, job, files)
+    if files[0].uri == "-":
+        raise InputError("bulk encoding reads its input twice (counting, then encoding): give a file, not stdin")
+    manifest = _existing(out, job, files, overwrite)
     counts, offsets = count_rows(files, shard_size)
     shards = plan_shards(files, counts, offsets, shard_size)
     if manifest is None:
@@ -75,6 +80,7 @@ def encode_files(inputs: str | os.PathLike[str], output_dir: str | os.PathLike[s
         manifest.write()
     else:
         job = replace(job, ranges=manifest.data.get("ranges"))
+        _recheck(manifest, shards, sum(counts))
     clean_output(out, manifest)
     todo = [s for s in shards if s.index not in manifest.done]
     log.info("%s: %d rows in %d shards, %d to write", out, sum(counts), len(shards), len(todo))
@@ -101,21 +107,39 @@ def _load(model: Encoder | str | None, engine: str, threads: int | None, ray: bo
     return load(model, engine=engine, threads=1 if ray and threads is None else threads)
 
 
-def _existing(out: Path, job: Job, files: list[InputFile]) -> Manifest | None:
-    """The manifest of a previous run of this job (checked), or None for a new output directory."""
+def _existing(out: Path, job: Job, files: list[InputFile], overwrite: bool) -> Manifest | None:
+    """The manifest of a previous run of this job (checked), or None for a new (or overwritten) directory."""
     if out.exists() and not out.is_dir():
         raise InputError(f"output {out} is a file; bulk output is a directory (part-NNNNN.parquet + {NAME})")
     try:
         out.mkdir(parents=True, exist_ok=True)
+        if overwrite:
+            for p in out.iterdir():
+                if p.name == NAME or p.name.startswith(("part-", ".part-", f".{NAME}.")):
+                    p.unlink()
     except OSError as exc:
-        raise InputError(f"cannot create output directory {out}: {exc.strerror}") from None
+        raise OutputError(f"cannot {'clear' if overwrite else 'create'} output directory {out}: "
+                          f"{exc.strerror}") from None  # fmt: skip
     manifest = Manifest.read(out)
     if manifest is None:
         if any(p.name.startswith("part-") for p in out.iterdir()):
-            raise InputError(f"{out} holds part files but no {NAME}; use an empty or new output directory")
+            raise InputError(f"{out} holds part files but no {NAME}; use an empty or new output directory, "
+                             "or --overwrite to start over in this one")  # fmt: skip
         return None
     manifest.refuse_if_different(job, files)
     return manifest
+
+
+def _recheck(manifest: Manifest, shards: list[Shard], rows: int) -> None:
+    """Hold the manifest to the plan and its listed shards to their files (see Manifest.verify)."""
+    dropped = manifest.verify(shards)
+    for problem in dropped:
+        log.warning("%s: %s; writing it again", manifest.path.parent, problem)
+    complete = len(manifest.shards) == len(shards)
+    planned = {"rows": rows, "shards_planned": len(shards), "complete": complete}
+    if dropped or any(manifest.data[k] != v for k, v in planned.items()):
+        manifest.data.update(planned)
+        manifest.write()
 
 
 def _run_here(encoder: Encoder, job: Job, files: list[InputFile], todo: list[Shard], out: Path,
@@ -126,7 +150,11 @@ def _run_here(encoder: Encoder, job: Job, files: list[InputFile], todo: list[Sha
     with progress_bar(total, show_progress, desc="encoding") as bar:
         bar.update(total - sum(s.rows for s in todo))
         for shard in todo:
-            record = write_shard(encoder, job, shard, files, out, bar.update)
+            try:
+                record = write_shard(encoder, job, shard, files, out, bar.update)
+            except OutputError as exc:
+                raise OutputError(f"{exc}; the {len(manifest.shards)} shards finished before it are kept: run the "
+                                  "same command again to continue") from None  # fmt: skip
             manifest.add_shard(record)
             if on_shard is not None:
                 on_shard(record)

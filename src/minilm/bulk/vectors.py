@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from minilm.bulk.manifest import NAME, Manifest
-from minilm.errors import IndexMismatchError, InputError
+from minilm.bulk.manifest import NAME, Manifest, shard_problem
+from minilm.bulk.plan import Shard
+from minilm.errors import IndexMismatchError, InputError, shown
 
 
 def checked_manifest(path: str | Path, sha256: str, dimension: int, model: str) -> Manifest:
@@ -29,10 +31,20 @@ def checked_manifest(path: str | Path, sha256: str, dimension: int, model: str) 
     if not data["with_text"]:
         raise InputError(f"{path} was encoded without --with-text; the index keeps each document's text for "
                          "snippets and spans: re-encode with --with-text")  # fmt: skip
-    if not manifest.complete:
+    if not manifest.complete or len(manifest.shards) != data["shards_planned"]:
         raise InputError(f"{path} is unfinished ({len(manifest.shards)} of {data['shards_planned']} shards); "
                          "rerun the same `minilm encode` command to finish it")  # fmt: skip
+    for record in manifest.shards:
+        problem = shard_problem(manifest.path.parent, record, _planned(record), digest=False)
+        if problem is not None:
+            raise InputError(f"{path}: shard {record['index']} ({shown(record['file'])}): {problem}; rerun the "
+                             "same `minilm encode` command to write it again")  # fmt: skip
     return manifest
+
+
+def _planned(record: dict[str, Any]) -> Shard:
+    """The plan entry a listed shard claims to be (its file name must then be the planned one)."""
+    return Shard(record["index"], 0, record["rows"], ())
 
 
 def batches(manifest: Manifest, batch: int) -> Iterator[tuple[list[str], list[str], np.ndarray]]:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import csv
-import json
-import sys
 from typing import Any
 
 import numpy as np
@@ -44,12 +40,7 @@ def load_collection(args: argparse.Namespace) -> tuple[list[str], list[str], np.
 
 
 def write_rows(path: str | None, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Rows as CSV (a .csv path) or JSONL (another path, or stdout)."""
-    with open(path, "w", encoding="utf-8", newline="") if path else contextlib.nullcontext(sys.stdout) as out:
-        if path and path.lower().endswith(".csv"):
-            writer = csv.DictWriter(out, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        else:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    """Rows as CSV (a .csv path) or JSONL (another path, or stdout), written by minilm.io.writers."""
+    from minilm.io.writers import write_rows as write
+
+    write(path, rows, columns)

@@ -1,4 +1,8 @@
-"""`minilm encode`: embed texts from arguments, stdin or a file; write .npy, JSONL or Parquet."""
+"""`minilm encode`: embed texts from arguments, stdin, a file or a directory; write .npy, JSONL, Parquet or shards.
+
+Every input goes through minilm.io.readers (one id rule) and every output through minilm.io.writers (one
+Parquet schema); a shard directory (-o DIR/) is the resumable bulk job of minilm.bulk.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import argparse
 import sys
 from typing import Any
 
-from minilm.cli.encode_bulk import add_bulk_options, run_bulk, wants_bulk
+import numpy as np
+
+from minilm.cli.encode_bulk import add_bulk_options, file_output_refusal, run_bulk
 from minilm.cli.options import add_model_options, check_output, load_model
 from minilm.encoder import ON_LONG
+from minilm.extras import require
 from minilm.io.readers import FORMATS, texts_or_file
-from minilm.io.writers import OUTPUT_FORMATS, write
+from minilm.io.writers import OUTPUT_FORMATS, output_format, write
 from minilm.precision import PRECISIONS
 
 
@@ -21,12 +28,16 @@ def add_parser(sub: Any) -> None:
         description=("Embed texts given as arguments, read from a file (-i), or from stdin (one per line)."),
     )
     parser.add_argument("texts", nargs="*", help="texts to embed (omit to read -i or stdin)")
-    parser.add_argument("-i", "--input", help="input file: plain lines, .jsonl, .csv, .tsv or .parquet ('-': stdin)")
+    parser.add_argument("-i", "--input", help="input file (plain lines, .jsonl, .csv, .tsv or .parquet) or a directory "
+                        "of them ('-': stdin)")  # fmt: skip
     parser.add_argument("--format", choices=FORMATS, default="auto", help="input format (default: by extension)")
     parser.add_argument("--field", default="text", help="JSONL field / CSV column holding the text")
     parser.add_argument("--id-field", default=None, help="JSONL field / CSV column holding an id")
     parser.add_argument(
-        "-o", "--output", default=None, help="output file .npy, .jsonl or .parquet (default: JSONL on stdout)"
+        "-o",
+        "--output",
+        default=None,
+        help="output file .npy, .jsonl or .parquet, or a directory DIR/ of Parquet shards (default: JSONL on stdout)",
     )
     parser.add_argument("--to", choices=OUTPUT_FORMATS, default="auto", help="output format (default: by extension)")
     parser.add_argument("-b", "--batch-size", type=int, default=32)
@@ -50,16 +61,24 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if wants_bulk(args):
+    kind = output_format(args.output, args.to)
+    if kind == "shards":
         return run_bulk(args)
-    records = texts_or_file(args.texts, args.input, args.format, args.field, args.id_field)
-    if records is None:
+    refusal = file_output_refusal(args, kind)
+    if refusal is not None:
+        print(f"minilm encode: error: {refusal}", file=sys.stderr)
+        return 2
+    if args.texts and args.input:
         print("minilm encode: error: give texts as arguments or --input, not both", file=sys.stderr)
         return 2
     check_output(args.output)
+    if kind == "parquet":
+        require("parquet", f"-o {args.output}")
+    records = texts_or_file(args.texts, args.input, args.format, args.field, args.id_field)
+    assert records is not None  # texts and --input together were refused above
     model = load_model(args)
     texts = [r.text for r in records]
-    vectors = model.encode(
+    vectors, info = model.encode_with_info(
         texts,
         batch_size=args.batch_size,
         normalize=False if args.no_normalize else None,  # None: as the model's files say
@@ -67,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
         precision=args.precision,
         on_long=args.on_long,
     )
-    write(args.output, args.to, texts, [r.id for r in records], vectors)
+    assert isinstance(vectors, np.ndarray)  # sentence output
+    truncated = info.truncated if args.on_long != "chunk" else np.zeros(len(texts), dtype=bool)
+    write(args.output, kind, [r.id for r in records], texts, vectors, info.token_counts, truncated,
+          args.precision, args.with_text)  # fmt: skip
     if args.output:
         print(f"wrote {len(texts)} vectors of dimension {model.dimension} to {args.output}", file=sys.stderr)
     return 0

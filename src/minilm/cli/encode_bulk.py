@@ -1,21 +1,26 @@
 """`minilm encode -i INPUT -o DIR/`: the bulk (streaming, resumable, optionally Ray) form of `minilm encode`.
 
-Taken when -o (without --to) names a directory (an existing one, one ending in "/", or a path without
-an extension), when -i is a directory, or when a bulk-only option (--shard-size, --with-text, --ray, --actors) is given.
+Taken when the output is a shard directory (minilm.io.writers.output_format: an existing directory, a path
+ending in "/" or without an extension, or --to shards). The rows are read by the same reader, with the same
+ids, and written in the same Parquet schema as `-o FILE.parquet`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
+
+BULK_ONLY = ("shard_size", "ray", "actors", "overwrite")
 
 
 def add_bulk_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("bulk encoding (-i FILE|DIR -o DIR/; see docs/bulk.md)")
     group.add_argument("--shard-size", type=int, default=None, help="rows per part-NNNNN.parquet (default 100000)")
-    group.add_argument("--with-text", action="store_true", help="store each text in the shards (needed by index add)")
+    group.add_argument("--with-text", action="store_true",
+                       help="store each text in Parquet output (shards or .parquet; index add needs it)")  # fmt: skip
+    group.add_argument("--overwrite", action="store_true",
+                       help="start a shard directory over in place, whatever settings it was written with")  # fmt: skip
     group.add_argument("--ray", nargs="?", const=True, default=None, metavar="ADDRESS",
                        help="run on a Ray cluster (ADDRESS, else ray.init()'s default: RAY_ADDRESS or a new "
                             "local one)")  # fmt: skip
@@ -23,16 +28,16 @@ def add_bulk_options(parser: argparse.ArgumentParser) -> None:
                        help="Ray encoder actors, each using --threads cores (default: 1:CPUs/threads)")  # fmt: skip
 
 
-def wants_bulk(args: argparse.Namespace) -> bool:
-    """Whether this `minilm encode` call is a bulk job (see the module docstring)."""
-    if args.shard_size is not None or args.with_text or args.ray is not None or args.actors is not None:
-        return True
-    if args.input in (None, "-") or args.output in (None, "-") or args.to != "auto":
-        return False
-    output = str(args.output)
-    if os.path.isdir(args.input) or os.path.isdir(output) or output.endswith("/"):
-        return True
-    return os.path.splitext(output)[1] == ""
+def file_output_refusal(args: argparse.Namespace, kind: str) -> str | None:
+    """The usage error for options that mean nothing for a single-file output of kind `kind`, or None."""
+    given = [name for name in BULK_ONLY if getattr(args, name) not in (None, False)]
+    if given:
+        return f"--{given[0].replace('_', '-')} is for a shard directory (-o DIR/), not {kind} output"
+    if args.with_text and kind != "parquet":
+        return f"--with-text is for Parquet output (-o FILE.parquet or -o DIR/); {kind} output " + (
+            "always has the text" if kind == "jsonl" else "holds the vectors alone"
+        )
+    return None
 
 
 def run_bulk(args: argparse.Namespace) -> int:
@@ -52,7 +57,7 @@ def run_bulk(args: argparse.Namespace) -> int:
         shard_size=args.shard_size or DEFAULT_SHARD_SIZE, on_long=args.on_long, precision=args.precision,
         with_text=args.with_text, model=args.model, engine=args.engine, threads=args.threads,
         batch_size=args.batch_size, normalize=False if args.no_normalize else None, format=args.format,
-        ray=args.ray or False, show_progress=args.progress, **options,
+        ray=args.ray or False, show_progress=args.progress, overwrite=args.overwrite, **options,
     )  # fmt: skip
     state = "resumed, " if result.resumed else ""
     print(f"{result.output_dir}: {result.rows} rows in {result.shards} shards ({state}{result.written} written now)",
