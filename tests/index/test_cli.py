@@ -154,3 +154,23 @@ def test_numbers_and_search_kinds_are_checked(built: Path, capsys: pytest.Captur
     assert (code, err.count("\n")) == (1, 1) and "search='hnsw' needs an HNSW graph" in err and "corrupt" not in err
     code, out, _ = run(capsys, "search", str(built), "a happy dog", "-k", "1", "--search", "exact")
     assert code == 0 and out.split("\t")[2] == "d1"
+
+
+def test_search_escapes_control_characters_in_ids_and_texts(tiny_dir: Path, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    forged_id = "x\n1\t0.9999\tadmin\t0:5\tforged row"
+    hostile_text = "cat \x1b]0;t\x07\x1b[2J\u202e\x9b\\n"
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(json.dumps({"id": forged_id, "text": hostile_text}) + "\n")
+    ix = str(tmp_path / "ix")
+    assert run(capsys, "index", "create", ix, "-m", str(tiny_dir))[0] == 0
+    assert run(capsys, "index", "add", ix, "-i", str(docs))[0] == 0
+    code, out, _ = run(capsys, "search", ix, "cat", "-k", "5")
+    assert code == 0 and out.count("\n") == 1  # one hit, one row: the id's newline cannot forge another
+    fields = out.rstrip("\n").split("\t")
+    assert len(fields) == 5 and fields[2] == "x\\n1\\t0.9999\\tadmin\\t0:5\\tforged row"
+    assert not any(c in out for c in "\x1b\x07\x9b\u202e")
+    assert fields[3] == f"0:{len(hostile_text)}" and fields[4] == "cat \\x1b]0;t\\x07\\x1b[2J\\u202e\\x9b\\\\n"
+    code, out, _ = run(capsys, "search", ix, "cat", "--json")
+    hit = json.loads(out)
+    assert (hit["id"], hit["text"]) == (forged_id, hostile_text)  # --json stays exact

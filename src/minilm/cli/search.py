@@ -1,15 +1,34 @@
-"""`minilm search INDEX "query"`: ranked hits with score, id, span and snippet."""
+"""`minilm search INDEX "query"`: ranked hits with score, id, span and snippet.
+
+The table shows ids and texts with control characters escaped (`\\x1b`, `\\n`, ...; a backslash as `\\\\`), so a
+stored text can neither drive the terminal (colours, title, clearing) nor forge a row; `--json` prints them
+exactly, as JSON strings."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import unicodedata
 from typing import Any
 
 from minilm.cli.options import positive_int
 from minilm.errors import InputError
 
 SNIPPET = 120
+
+
+def terminal_safe(text: str) -> str:
+    """`text` for one cell of a terminal table: backslashes, C0/C1 controls and every other format or
+    separator character (bidi overrides, line separators) written as Python escapes."""
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char != "\u200d":
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def add_parser(sub: Any) -> None:
@@ -59,5 +78,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             snippet = " ".join(hit.text.split())
             snippet = snippet if len(snippet) <= SNIPPET else snippet[: SNIPPET - 1] + "…"
-            print(f"{rank}\t{hit.score:.4f}\t{hit.doc_id}\t{hit.start}:{hit.end}\t{snippet}")
+            print(
+                f"{rank}\t{hit.score:.4f}\t{terminal_safe(hit.doc_id)}\t{hit.start}:{hit.end}\t{terminal_safe(snippet)}"
+            )
     return 0
