@@ -1,9 +1,10 @@
 """Bulk encoding benchmark: the streaming encoder against Encoder.encode, Ray's scaling and overhead, and memory
-over a long run of short texts. Every measurement runs in its own child process (so peak RSS is its own).
+over a long run of short texts. Every measurement runs in its own fresh process (so peak RSS, its VmHWM, is its
+own); with --rounds N the compared runs alternate N times and medians are printed.
 
-    python benchmarks/bulk.py                 # 600 SciFact abstracts, Ray 1 and 2 actors, 1,000,000 short rows
-    python benchmarks/bulk.py --smoke         # 120 abstracts, 10,000 short rows
-    python benchmarks/bulk.py --rows 200000 --no-ray
+    python -m benchmarks.bulk.bench                 # 600 SciFact abstracts, Ray 1 and 2 actors, 1,000,000 short rows
+    python -m benchmarks.bulk.bench --smoke         # 120 abstracts, 10,000 short rows
+    python -m benchmarks.bulk.bench --rows 200000 --no-ray
 
 Figures printed: rows/s and peak RSS (MB) per run; the streaming/library rate ratio; Ray 2 actors / 1 actor
 (single-thread actors); Ray vs plain streaming at equal cores (1 thread); RSS of the long run sampled every
@@ -15,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
-import os
-import platform
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+from benchmarks import harness
+from benchmarks.workloads import DATA
+
+RUN = itertools.count()  # each run writes its own output folder (a folder already written would be resumed)
 
 
 # -- children: one measurement each, printing one JSON line ---------------------------------------------------------
@@ -55,43 +54,26 @@ def child(args: argparse.Namespace) -> None:
                               actors=args.actors if ray else None, threads=args.threads)  # fmt: skip
         rows = result.rows
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "peak_rss_mb": peak}))
+    harness.emit({"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "peak_rss_mb": harness.peak_rss_mb()})
 
 
 # -- the parent: inputs, children, figures ------------------------------------------------------------------------
 def measure(mode: str, input_path: Path, out: Path | None, opts: argparse.Namespace, threads: int | None = None,
             actors: int = 1, shard_size: int = 10_000, sample: bool = False) -> dict[str, Any]:  # fmt: skip
-    cmd = [sys.executable, __file__, "--child", mode, "--input", str(input_path), "--engine", opts.engine,
-           "--actors", str(actors), "--shard-size", str(shard_size)]  # fmt: skip
+    """One run in a fresh process: rows, seconds, rows_per_s, peak_rss_mb (and rss_samples, once a second)."""
+    cmd = ["--child", mode, "--input", str(input_path), "--engine", opts.engine, "--actors", str(actors),
+           "--shard-size", str(shard_size)]  # fmt: skip
     if out is not None:
-        cmd += ["--out", str(out)]
+        cmd += ["--out", str(out.with_name(f"{out.name}-{next(RUN)}"))]
     if threads is not None:
         cmd += ["--threads", str(threads)]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env, text=True)
-    samples: list[tuple[float, float]] = []
-    start = time.perf_counter()
-    while proc.poll() is None:
-        if sample:
-            samples.append((time.perf_counter() - start, rss_mb(proc.pid)))
-        time.sleep(1.0 if sample else 0.1)
-    output = proc.stdout.read() if proc.stdout else ""
-    if proc.returncode != 0:
-        raise SystemExit(f"{mode} run failed (exit {proc.returncode})")
-    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
-    result["samples"] = samples
-    return result
+    return harness.fresh_process(__spec__.name, *cmd, sample_rss=1.0 if sample else None)
 
 
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+def alternating(opts: argparse.Namespace, runs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each run (a call of measure) --rounds times, alternating; per run the round of median rows/s."""
+    results = harness.alternate(runs, opts.rounds)
+    return {name: sorted(rs, key=lambda r: r["rows_per_s"])[len(rs) // 2] for name, rs in results.items()}
 
 
 def write_scifact(path: Path, n: int) -> Path:
@@ -120,8 +102,11 @@ def line(label: str, r: dict[str, Any]) -> str:
 def compare_library(opts: argparse.Namespace, work: Path) -> None:
     texts = write_scifact(work / "scifact.jsonl", opts.docs)
     print(f"\nstreaming encoder vs Encoder.encode ({opts.docs} SciFact abstracts, engine {opts.engine})")
-    lib = measure("library", texts, None, opts)
-    bulk = measure("bulk", texts, work / "bulk", opts, shard_size=max(1, opts.docs // 3))
+    got = alternating(opts, {
+        "library": lambda: measure("library", texts, None, opts),
+        "bulk": lambda: measure("bulk", texts, work / "bulk", opts, shard_size=max(1, opts.docs // 3)),
+    })  # fmt: skip
+    lib, bulk = got["library"], got["bulk"]
     print(line("Encoder.encode", lib))
     print(line(f"encode_files (shards of {max(1, opts.docs // 3)})", bulk))
     print(f"  streaming / library rate: {bulk['rows_per_s'] / lib['rows_per_s']:.3f}")
@@ -131,9 +116,12 @@ def compare_ray(opts: argparse.Namespace, work: Path) -> None:
     texts = write_scifact(work / "scifact.jsonl", opts.docs)
     shard = max(1, opts.docs // 8)
     print(f"\nRay (single-thread actors, shards of {shard} abstracts; cluster start not counted)")
-    plain = measure("bulk", texts, work / "plain1", opts, threads=1, shard_size=shard)
-    one = measure("ray", texts, work / "ray1", opts, threads=1, actors=1, shard_size=shard)
-    two = measure("ray", texts, work / "ray2", opts, threads=1, actors=2, shard_size=shard)
+    got = alternating(opts, {
+        "plain": lambda: measure("bulk", texts, work / "plain1", opts, threads=1, shard_size=shard),
+        "one": lambda: measure("ray", texts, work / "ray1", opts, threads=1, actors=1, shard_size=shard),
+        "two": lambda: measure("ray", texts, work / "ray2", opts, threads=1, actors=2, shard_size=shard),
+    })  # fmt: skip
+    plain, one, two = got["plain"], got["one"], got["two"]
     print(line("plain streaming, 1 thread", plain))
     print(line("Ray, 1 actor x 1 thread", one))
     print(line("Ray, 2 actors x 1 thread", two))
@@ -146,7 +134,7 @@ def long_run(opts: argparse.Namespace, work: Path) -> None:
     print(f"\nlong run: {opts.rows} short texts (AG News titles), RSS sampled every second")
     r = measure("bulk", texts, work / "long", opts, shard_size=max(1, opts.rows // 20), sample=True)
     print(line("encode_files", r))
-    samples = [mb for _, mb in r["samples"] if mb > 0]
+    samples = [mb for _, mb in r["rss_samples"]]
     tenth = max(1, len(samples) // 10)
     for k in range(0, len(samples), tenth):
         part = samples[k : k + tenth]
@@ -160,6 +148,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="short rows of the long run (default 1,000,000)")
     parser.add_argument("--engine", default="auto")
     parser.add_argument("--no-ray", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of the compared runs (median)")
     parser.add_argument("--child", default=None, dest="mode", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -172,9 +161,7 @@ def main() -> None:
         return
     opts.docs = opts.docs or (120 if opts.smoke else 600)
     opts.rows = opts.rows or (10_000 if opts.smoke else 1_000_000)
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())  # fmt: skip
-    print(f"machine: {cpu}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(harness.machine())
     with tempfile.TemporaryDirectory() as tmp:
         compare_library(opts, Path(tmp))
         if not opts.no_ray:

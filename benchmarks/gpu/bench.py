@@ -3,7 +3,7 @@
 Runs from a copy of the repository with torch (and, for the comparison, sentence-transformers) installed and no
 network: the model folder is built here (all-MiniLM-L6-v2's architecture and tokenizer, random weights, since the
 real 90 MB weights do not travel with the repository), texts come from ../shared/data when present, else from
-benchmarks/gpu_data (samples of the same sets, see its README.md). Then, in one run:
+benchmarks/gpu/gpu_data (samples of the same sets, see its README.md). Then, in one run:
 
 1. precision: minilm fp16 and bf16 vectors against minilm fp32 on the same weights (cosine >= 0.9999 each text,
    on golden-like texts: the golden set when present, else short sentences and abstracts of both workloads);
@@ -12,9 +12,12 @@ benchmarks/gpu_data (samples of the same sets, see its README.md). Then, in one 
    rounds, after one untimed warm-up each; and minilm's tokenizer alone, the host side's share;
 3. prints a Markdown table (and writes it to --out when given).
 
-    python benchmarks/gpu.py                 # on the GPU machine (bash benchmarks/gpu.sh does the same)
-    python benchmarks/gpu.py --smoke         # anywhere (CPU too): tiny counts, proves the script end to end
-    python benchmarks/gpu.py --sweep         # also minilm fp16 at other token budgets and block sizes
+    bash benchmarks/gpu/gpu.sh               # on the GPU machine, from a copy of the repository
+    bash benchmarks/gpu/gpu.sh --smoke       # anywhere (CPU too): tiny counts, proves the script end to end
+    bash benchmarks/gpu/gpu.sh --sweep       # also minilm fp16 at other token budgets and block sizes
+
+(gpu.sh runs `python -m benchmarks.gpu.bench` from the repository root with src/ on PYTHONPATH, so minilm need
+not be installed.)
 """
 
 from __future__ import annotations
@@ -25,10 +28,7 @@ import importlib.util
 import json
 import logging
 import os
-import platform
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,15 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "src"))
+import minilm
+from benchmarks import harness
+from minilm.checkpoint.weights import expected_shapes
+from minilm.config import BertConfig
 
-import minilm  # noqa: E402
-from minilm.checkpoint.weights import expected_shapes  # noqa: E402
-from minilm.config import BertConfig  # noqa: E402
-
-SAMPLES = HERE / "gpu_data"
+ROOT = harness.ROOT
+SAMPLES = Path(__file__).resolve().parent / "gpu_data"
 SHARED = next((p for p in (Path.cwd().parent / "shared", ROOT.parent / "shared", ROOT / "shared") if p.is_dir()), None)
 # all-MiniLM-L6-v2's config.json (the architecture); the weights are random.
 CONFIG = {"architectures": ["BertModel"], "model_type": "bert", "attention_probs_dropout_prob": 0.1,
@@ -187,13 +185,9 @@ def measure(encoders: dict[str, Callable[[list[str]], object]], texts: list[str]
     """Median texts/s per contender over `rounds`, contenders alternating within each round (one warm-up each)."""
     for encode in encoders.values():
         encode(texts[: min(len(texts), 512)])
-    seconds: dict[str, list[float]] = {name: [] for name in encoders}
-    for _ in range(rounds):
-        for name, encode in encoders.items():
-            started = time.perf_counter()
-            encode(texts)  # returns host arrays: the GPU work is done when it returns
-            seconds[name].append(time.perf_counter() - started)
-    return {name: len(texts) / statistics.median(times) for name, times in seconds.items()}
+    # each call returns host arrays: the GPU work is done when it returns
+    runs = {name: (lambda e=encode: e(texts)) for name, encode in encoders.items()}
+    return {name: len(texts) / t for name, t in harness.medians(harness.time_rounds(runs, rounds)).items()}
 
 
 # -- report ------------------------------------------------------------------------------------------------------
@@ -201,12 +195,7 @@ def machine(device: str) -> str:
     """The device, the host CPU and the library versions, in one line."""
     import torch
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), cpu)
-    except OSError:
-        pass
+    cpu = harness.cpu_model()
     gpu = torch.cuda.get_device_name() if device.startswith("cuda") else device
     versions = [f"torch {torch.__version__}"]
     if importlib.util.find_spec("sentence_transformers") is not None:

@@ -2,10 +2,10 @@
 
 Same graph parameters for each (M / connectivity 16, ef_construction / expansion_add 128, ef / expansion_search 64),
 2 threads for building, one query at a time for latency. Data: unit vectors (N, 384), either random or, with
---scifact, the cached SciFact abstract vectors (benchmarks/scifact_data.py) with the test claims as queries.
+--scifact, the cached SciFact abstract vectors (benchmarks/index/scifact_data.py) with the test claims as queries.
 
-    python benchmarks/backends.py --n 20000           # random unit vectors
-    python benchmarks/backends.py --scifact           # the real corpus (5,183 abstracts, 300 queries)
+    python -m benchmarks.index.backends --n 20000           # random unit vectors
+    python -m benchmarks.index.backends --scifact           # the real corpus (5,183 abstracts, 300 queries)
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import argparse
 import time
 
 import numpy as np
+
+from benchmarks import harness
 
 M, EF_ADD, EF_SEARCH, K = 16, 128, 64, 10
 
@@ -91,9 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     if args.scifact:
-        from scifact_data import read_scifact, scifact_vectors
-
         import minilm
+        from benchmarks.index.scifact_data import read_scifact, scifact_vectors
 
         data, queries = scifact_vectors(read_scifact(), minilm.load(engine="numpy"))
     else:
@@ -101,12 +102,14 @@ def main() -> None:
         queries = unit(rng.standard_normal((args.queries, 384)))
     truth = exact_top(data, queries)
     runners = {"usearch": run_usearch, "hnswlib": run_hnswlib, "faiss": run_faiss}
-    results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in runners}
-    for _ in range(args.rounds):
-        for name, fn in runners.items():
-            build, lat, found = fn(data, queries)
-            recall = np.mean([len(set(f) & set(t)) / K for f, t in zip(found, truth, strict=True)])
-            results[name].append((build, np.percentile(lat, 50) * 1e3, np.percentile(lat, 95) * 1e3, recall))
+
+    def measure(fn) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+        build, lat, found = fn(data, queries)
+        recall = np.mean([len(set(f) & set(t)) / K for f, t in zip(found, truth, strict=True)])
+        return build, np.percentile(lat, 50) * 1e3, np.percentile(lat, 95) * 1e3, recall
+
+    results = harness.alternate({name: (lambda fn=fn: measure(fn)) for name, fn in runners.items()}, args.rounds)
+    print(harness.machine())
     print(f"N={len(data)} queries={len(queries)} dim={data.shape[1]} M={M} efC={EF_ADD} ef={EF_SEARCH}")
     print("| library | build s | query p50 ms | query p95 ms | recall@10 |")
     print("| --- | --- | --- | --- | --- |")

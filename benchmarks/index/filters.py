@@ -4,24 +4,20 @@ documents_db.py uses, against a join that reads one document's JSON per chunk).
 
 Random unit vectors, one chunk per document, metadata {"tenant": 50 values, "year": 20 values, "lang": "en"}.
 
-    .venv/bin/python benchmarks/index_filter.py [--sizes 20000 100000] [--queries 50]
+    .venv/bin/python -m benchmarks.index.filters [--sizes 20000 100000] [--queries 50]
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from index_bench import StubModel, unit
-
+from benchmarks import harness
+from benchmarks.index.scale import StubModel, unit
 from minilm.index import Index
 
 FILTERS = {"none": None, "one key": {"tenant": "t7"}, "two keys": {"year": 2007, "lang": "en"}}
@@ -35,12 +31,7 @@ SQL = {
 
 def p50_ms(fn: Callable[[], object], repeats: int) -> float:
     fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.percentile(times, 50) * 1e3)
+    return float(np.percentile([harness.timed(fn) for _ in range(repeats)], 50) * 1e3)
 
 
 def search_p50(index: Index, queries: np.ndarray, where: dict[str, object] | None) -> float:
@@ -60,8 +51,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-    print(next((x.split(":", 1)[1].strip() for x in lscpu if "Model name" in x), "unknown CPU"))
+    print(harness.machine())
     rng = np.random.default_rng(0)
     print("| documents | " + " | ".join(f"search p50 ms, filter: {f}" for f in FILTERS) + " | "
           + " | ".join(f"allowed chunks ms, {s}" for s in SQL) + " |")  # fmt: skip

@@ -1,12 +1,12 @@
 """minilm.Index at scale: build time, query latency, recall, memory and disk per storage mode and search kind.
 
 Random unit vectors (384-d) stand in for documents above the real corpus size (worst case for HNSW recall:
-real embeddings have far lower intrinsic dimension; see scifact_bench.py for recall on real data).
+real embeddings have far lower intrinsic dimension; see scifact.py for recall on real data).
 For each size N the SQLite store is written once (Index.add with given vectors, the exact float32 structure
 built alongside); copies of the database with another storage setting then build each search structure.
 
-    python benchmarks/index_bench.py --sizes 10000 100000            # what the README reports
-    python benchmarks/index_bench.py --sizes 1000000 --no-hnsw-above 100000
+    python -m benchmarks.index.scale --sizes 10000 100000            # what docs/benchmarks.md reports
+    python -m benchmarks.index.scale --sizes 1000000 --no-hnsw-above 100000
 
 Figures: store = SQLite insert of N documents; build = the faiss structure from the stored vectors;
 p50/p95 = one query at a time through Index.search (k=10, rescoring included), ms;
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import harness
 from minilm.index import Index
 from minilm.index.vectors import STORAGES
 
@@ -107,6 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     queries = unit(args.queries, rng)
+    print(harness.machine())
     print("| N | storage | search | store s | build s | p50 ms | p95 ms | recall@10 | memory / 1M | disk / 1M |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:

@@ -2,10 +2,10 @@
 exact float32 ranking, and query latency.
 
 The index is built with chunk=False (each abstract's first 256 tokens, as the MTEB evaluation embeds it) from
-the cached vectors of benchmarks/scifact_data.py, so its exact float32 mode must give the evaluation's figure:
-nDCG@10 = 64.51 (MTEB's published 0.64508).
+the cached vectors of benchmarks/index/scifact_data.py, so its exact float32 mode must give the evaluation's
+figure: nDCG@10 = 64.51 (MTEB's published 0.64508).
 
-    python benchmarks/scifact_bench.py
+    python -m benchmarks.index.scifact
 
 nDCG@10 is minilm.eval's (gain = qrels grade, log2 discount, ideal ranking from the qrels, as pytrec_eval for
 MTEB).
@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scifact_data import read_scifact, scifact_vectors
 
 import minilm
+from benchmarks import harness
+from benchmarks.index.scifact_data import read_scifact, scifact_vectors
 from minilm.eval.metrics import query_scores
 from minilm.index import Index
 
@@ -41,6 +42,7 @@ def main() -> None:
     scores = queries @ docs.T  # (300, 5183)
     reference = [[data.doc_ids[i] for i in np.argsort(-row, kind="stable")[:K]] for row in scores]
     ref_ndcg = np.mean([ndcg_at_10(r, data.qrels[q]) for r, q in zip(reference, data.query_ids, strict=True)])
+    print(harness.machine())
     print(f"matrix product (the evaluation): nDCG@10 = {100 * ref_ndcg:.2f}")
     print("| storage | search | nDCG@10 | recall@10 vs exact float32 | p50 ms | p95 ms | build s |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -1,5 +1,7 @@
 """SciFact test split (BEIR format, ../shared/data/scifact) and its all-MiniLM-L6-v2 vectors, cached under results/.
 
+    .venv/bin/python -m benchmarks.index.scifact_data    # fills the cache (backends.py, scifact.py read it)
+
 Encoding the 5,183 abstracts with the numpy engine takes minutes on a 2-core machine, so the vectors are computed
 once and kept in results/scifact_vectors.npz (not in git), keyed by the model's weights digest.
 """
@@ -7,18 +9,13 @@ once and kept in results/scifact_vectors.npz (not in git), keyed by the model's 
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
+from benchmarks import harness, workloads
 from minilm.eval.datasets import BeirDataset
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "results" / "scifact_vectors.npz"
+CACHE = harness.ROOT / "results" / "scifact_vectors.npz"
 log = logging.getLogger("scifact")
 
 

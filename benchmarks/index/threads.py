@@ -1,7 +1,7 @@
 """Concurrent searches on one minilm.Index: queries per second from T threads, with each thread reading through
 its own SQLite connection (what Index does) against the same searches serialized by one lock (the alternative).
 
-    python benchmarks/index_threads.py --docs 20000 --threads 1 4 16 --queries 800
+    python -m benchmarks.index.threads --docs 20000 --threads 1 4 16 --queries 800
 
 Random 384-d unit vectors stand in for documents (added with vectors=, no embedding); a third of the queries
 carry a metadata filter. Figures depend on cores and load: the script prints the CPU model.
@@ -10,8 +10,6 @@ carry a metadata filter. Figures depend on cores and load: the script prints the
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import tempfile
 import threading
 import time
@@ -21,15 +19,8 @@ from pathlib import Path
 import numpy as np
 
 import minilm
+from benchmarks import harness
 from minilm.index import Index
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown CPU"
-    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if "Model name" in line), "unknown")
 
 
 def qps(index: Index, queries: np.ndarray, threads: int, lock: threading.Lock | None) -> float:
@@ -58,7 +49,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((args.docs, model.dimension)).astype(np.float32)
     queries = rng.standard_normal((args.queries, model.dimension)).astype(np.float32)
-    print(f"CPU: {cpu_model()}; {args.docs} docs, {args.queries} queries, search {args.search}, k=10")
+    print(f"{harness.machine()}; {args.docs} docs, {args.queries} queries, search {args.search}, k=10")
     with tempfile.TemporaryDirectory() as tmp, Index.create(Path(tmp) / "ix", model, search=args.search,
                                                             cache=False) as index:  # fmt: skip
         index.add([f"doc {i}" for i in range(args.docs)], ids=[str(i) for i in range(args.docs)],

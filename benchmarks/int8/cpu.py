@@ -5,7 +5,7 @@ reduce_range, u8), calibrated on the package's built-in texts as the engine is. 
 vector to the fp32 vector (median, worst) on ../shared/golden and on the 2,551 STS-B test sentences, and to the
 golden reference vectors. Speed: 1,000 STS-B sentences, engines alternating, median of --rounds.
 
-    nice -n 10 .venv/bin/python benchmarks/int8_cpu.py [--rounds 3] [--only NAME ...]
+    nice -n 10 .venv/bin/python -m benchmarks.int8.cpu [--rounds 3] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -14,17 +14,11 @@ import argparse
 import dataclasses
 import json
 import platform
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
 import minilm
+from benchmarks import harness, workloads
 from minilm.checkpoint.weights import load_weights
 from minilm.engines.onnx import calibration, cpu, graph, quantize
 from minilm.engines.onnx.engine import OnnxEngine
@@ -39,9 +33,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="variant names (default: all)")
     args = parser.parse_args()
-    model = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    cpu_name = next((line.split(":", 1)[1].strip() for line in model.splitlines() if "Model name" in line), "?")
-    print(f"CPU: {cpu_name} ({platform.machine()}); int8 path detected: {cpu.int8_path()}", flush=True)
+    print(f"{harness.machine()} ({platform.machine()}); int8 path detected: {cpu.int8_path()}", flush=True)
 
     base = minilm.load(engine="numpy", allow_download=False)
     weights, config = load_weights(base.folder.weights, base.config.bert), base.config.bert
@@ -73,15 +65,12 @@ def main() -> None:
         print(name, json.dumps({k: round(float(v), 5) for k, v in row.items()}), flush=True)
 
     short = sts[:1000]
-    times: dict[str, list[float]] = {n: [] for n in models}
-    for _ in range(args.rounds):
-        for name, m in models.items():
-            start = time.perf_counter()
-            m.encode(short, batch_size=32)
-            times[name].append(time.perf_counter() - start)
+    runs = {name: (lambda m=m: m.encode(short, batch_size=32)) for name, m in models.items()}
+    times = harness.medians(harness.time_rounds(runs, args.rounds))
+    print(f"median of {args.rounds} alternating rounds")
     for name, t in times.items():
-        print(f"{name}: {np.median(t):.2f} s for {len(short)} STS-B sentences, "
-              f"{np.median(times['fp32']) / np.median(t):.2f}x fp32 (threads {threads})")  # fmt: skip
+        print(f"{name}: {t:.2f} s for {len(short)} STS-B sentences, {times['fp32'] / t:.2f}x fp32 "
+              f"(threads {threads})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ test sentences/s and SciFact abstracts/s (batch 32), single-query p50, and an in
 MatMulInteger on the model's four weight-MatMul shapes, as sentences/s at 21.2 MFLOP per token). --cold adds
 cold start (load + first encode, cached model) and peak RSS of a fresh process per engine.
 
-    python benchmarks/openvino_int8.py [--only NAME ...] [--speed] [--rounds 3] [--cold]
+    .venv/bin/python -m benchmarks.int8.openvino_int8 [--only NAME ...] [--speed] [--rounds 3] [--cold]
 
 Prints a Markdown table; `lscpu`'s model name heads it (figures from a shared or loaded machine are indicative).
 """
@@ -18,18 +18,14 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
 import minilm
+from benchmarks import harness, workloads
 from minilm.engines.onnx.session import default_threads
 from minilm.engines.openvino import calibration
 from minilm.engines.openvino import quantize as q
@@ -254,43 +250,38 @@ def int8_ceiling(tokens: int = 480, rounds: int = 5) -> float:
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     feeds = {f"x{i}": rng.integers(0, 255, (tokens, k), dtype=np.uint8) for i, (k, _) in enumerate(shapes)}
     session.run(None, feeds)
-    best = min(_seconds(lambda: session.run(None, feeds)) for _ in range(rounds))
+    best = min(harness.timed(lambda: session.run(None, feeds)) for _ in range(rounds))
     flops = 2 * tokens * sum(k * n for k, n in shapes)
     return flops / best / (21.2e6 * 14.9)
-
-
-def _seconds(fn: object) -> float:
-    start = time.perf_counter()
-    fn()  # type: ignore[operator]
-    return time.perf_counter() - start
 
 
 def speed(models: dict[str, minilm.Encoder], rounds: int) -> dict[str, dict[str, float]]:
     """Median over alternating rounds of STS-B sentences/s and SciFact docs/s; single-query p50 in ms."""
     sts, docs = workloads.sts_sentences("test")[:1000], workloads.scifact_abstracts()[:64]
     queries = workloads.sts_sentences("dev")[:100]
-    times: dict[str, dict[str, list[float]]] = {n: {"sts": [], "docs": [], "query": []} for n in models}
     for model in models.values():
         model.encode(sts[:64], batch_size=32)  # warm-up
-    for _ in range(rounds):
-        for name, model in models.items():
-            times[name]["sts"].append(len(sts) / _seconds(lambda m=model: m.encode(sts, batch_size=32)))
-            times[name]["docs"].append(len(docs) / _seconds(lambda m=model: m.encode(docs, batch_size=32)))
-            times[name]["query"] += [1e3 * _seconds(lambda m=model, t=t: m.encode([t])) for t in queries[:30]]
-    return {n: {k: float(np.median(v)) for k, v in t.items()} for n, t in times.items()}
+
+    def rates(model: minilm.Encoder) -> dict[str, float]:
+        return {
+            "sts": len(sts) / harness.timed(lambda: model.encode(sts, batch_size=32)),
+            "docs": len(docs) / harness.timed(lambda: model.encode(docs, batch_size=32)),
+            "query": harness.median(1e3 * harness.timed(lambda t=t: model.encode([t])) for t in queries[:30]),
+        }
+
+    rounds_ = harness.alternate({name: (lambda m=model: rates(m)) for name, model in models.items()}, rounds)
+    return {n: {k: harness.median(r[k] for r in per) for k in ("sts", "docs", "query")} for n, per in rounds_.items()}
 
 
-def cold(engine: str) -> tuple[float, float]:
-    """(seconds to load + encode one sentence, peak RSS MiB) of a fresh process with the model cached."""
-    code = (  # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would report this process's peak
-        "import time; t = time.perf_counter(); import minilm; "
-        f"m = minilm.load(engine={engine!r}, allow_download=False); m.encode(['a warm-up sentence']); "
-        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; "
-        "print(time.perf_counter() - t, int(hwm) / 1024)"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)  # builds the cache if needed
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
-    return float(out[0]), float(out[1])
+def cold(engine: str) -> dict[str, float]:
+    """Seconds to import, load and encode one sentence, and peak RSS, of a fresh process with the model cached
+    (a first process builds the cache)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = Path(tmp) / "texts.json"
+        texts.write_text('["a warm-up sentence"]')
+        harness.fresh_process("benchmarks.speed.cold", f"minilm-{engine}", "cold", str(texts))
+        got = harness.fresh_process("benchmarks.speed.cold", f"minilm-{engine}", "cold", str(texts))
+    return {"cold s": got["cold_s"], "peak RSS MiB": got["peak_rss_mb"]}
 
 
 def table(rows: dict[str, dict[str, float]], columns: list[str]) -> str:
@@ -312,9 +303,7 @@ def main() -> None:
     import nncf
 
     nncf.set_log_level(logging.ERROR)
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
-    cpu = [x for x in lscpu if "Model name" in x]
-    print(f"# {cpu[0].split(':', 1)[1].strip() if cpu else 'unknown CPU'}, {default_threads()} threads", flush=True)
+    print(f"# {harness.machine()}, {default_threads()} threads", flush=True)
     base = minilm.load(engine="onnx", allow_download=False)
     from minilm.checkpoint.weights import load_weights
 
@@ -342,7 +331,7 @@ def main() -> None:
         print("\n" + table(figures, ["sts", "docs", "query"]))
     if args.cold:
         engines = ("onnx-int8", "openvino-int8")
-        cold_rows = {e: dict(zip(["cold s", "peak RSS MiB"], cold(e), strict=True)) for e in engines}
+        cold_rows = {e: cold(e) for e in engines}
         print("\n" + table(cold_rows, ["cold s", "peak RSS MiB"]))
 
 

@@ -5,24 +5,20 @@ test sentences; STS-B test Spearman (cosine vs gold, x100) of fp32 and of each r
 STS-B sentences and on SciFact abstracts, engines alternating round by round, as a ratio to fp32 (median).
 Calibration batches (smoothing, static) come from STS-B train sentences.
 
-    .venv/bin/python benchmarks/int8_variants.py [--rounds 5] [--out results/int8_variants.md]
+    .venv/bin/python -m benchmarks.int8.variants [--rounds 5] [--out results/int8_variants.md]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import onnx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
 import minilm
+from benchmarks import harness, workloads
 from minilm import batching
 from minilm.engines.onnx import calibration, graph, quantize
 from minilm.engines.onnx.engine import OnnxEngine
@@ -75,12 +71,6 @@ def static_model(
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         nodes_to_quantize=names)  # fmt: skip
         return onnx.load(str(out))
-
-
-def timed(model: minilm.Encoder, texts: list[str]) -> float:
-    start = time.perf_counter()
-    model.encode(texts, batch_size=32)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -137,12 +127,11 @@ def main() -> None:
         results[name] = quality(models[name])
 
     short, long = sts[:1000], workloads.scifact_abstracts()[:48]
-    times: dict[str, dict[str, list[float]]] = {n: {"short": [], "long": []} for n in models}
-    for _ in range(args.rounds):  # alternate: every engine sees the same machine load in each round
-        for name, model in models.items():
-            times[name]["short"].append(timed(model, short))
-            times[name]["long"].append(timed(model, long))
+    runs = {(name, work): (lambda m=model, t=texts: m.encode(t, batch_size=32))
+            for name, model in models.items() for work, texts in (("short", short), ("long", long))}  # fmt: skip
+    times = harness.medians(harness.time_rounds(runs, args.rounds))  # every engine sees the same machine load
     lines = [
+        harness.machine(),
         f"threads {threads}; {len(golden)} golden texts, {len(sts)} STS-B test sentences; speed: {len(short)} "
         f"STS-B sentences and {len(long)} SciFact abstracts, median of {args.rounds} alternating rounds",
         "",
@@ -151,8 +140,8 @@ def main() -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, q in results.items():
-        ratio_s = np.median(times["fp32"]["short"]) / np.median(times[name]["short"])
-        ratio_l = np.median(times["fp32"]["long"]) / np.median(times[name]["long"])
+        ratio_s = times[("fp32", "short")] / times[(name, "short")]
+        ratio_l = times[("fp32", "long")] / times[(name, "long")]
         lines.append(
             f"| {name} | {q['golden_median']:.4f} | {q['golden_worst']:.4f} | {q['stsb_median']:.4f} | "
             f"{q['stsb_worst']:.4f} | {q['spearman']:.2f} | {ratio_s:.2f}x | {ratio_l:.2f}x |"

@@ -2,15 +2,13 @@
 the four news categories apart in 2D (silhouette of the true labels on the projected points; higher is
 clearer). This is the measurement behind minilm.plot.projection.TSNE_MAX_POINTS.
 
-    python benchmarks/cluster_map.py --sizes 1000 2000 5000
+    python -m benchmarks.quality.cluster_map --sizes 1000 2000 5000
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import platform
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,9 +16,10 @@ import numpy as np
 from sklearn.metrics import silhouette_score
 
 import minilm
+from benchmarks import harness, workloads
 from minilm.plot.projection import project
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ag_news" / "test.csv"
+DATA = workloads.DATA / "ag_news" / "test.csv"
 
 
 def main() -> None:
@@ -32,9 +31,7 @@ def main() -> None:
         rows = list(csv.reader(f))[: max(args.sizes)]
     labels = np.array([int(r[0]) for r in rows])
     vectors = minilm.load().encode([r[1] for r in rows], batch_size=64)
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "?")
-    print(f"# {platform.node()}: {model}, load average {Path('/proc/loadavg').read_text().split()[0]}")
+    print(f"# {harness.machine()}")
     print("points  projection  seconds  silhouette(categories)")
     for n in args.sizes:
         for method in ("pca", "tsne"):

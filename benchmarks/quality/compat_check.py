@@ -1,27 +1,24 @@
 """minilm.SentenceTransformer against the real sentence-transformers, call for call, on the same model folder.
 
-tests/core/test_compat.py checks the drop-in against the reference's formulas without installing it (it pulls
+The test suite checks the drop-in against the reference's formulas without installing it (it pulls
 torch and transformers); this script runs both side by side where they are installed (benchmarks/.venv) and
 prints one line per call: OK when shapes, dtypes and values agree (floats within 1e-5, integers exactly), else
 DIFF with the largest difference. Quantized levels can differ by one where float rounding of ~1e-7 meets a
 step boundary; the script counts those elements.
 
-    bash benchmarks/setup.sh && benchmarks/.venv/bin/python benchmarks/compat_check.py
+    bash benchmarks/setup.sh && benchmarks/.venv/bin/python -m benchmarks.quality.compat_check
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import stacks
-import workloads
+from benchmarks import workloads
+from benchmarks.speed import stacks
 
 TEXTS = ["A man is playing a guitar.", "", "Ünïcödé façade naïve", "x " * 400, "The cat sat on the mat. " * 3,
          "你好世界"]  # fmt: skip

@@ -1,6 +1,6 @@
 """Figures for the training demonstrations: STS-B test Spearman, SciFact test nDCG@10, encoding speed.
 
-    python benchmarks/eval_training.py MODEL [MODEL ...] [--scifact] [--speed]
+    python -m benchmarks.quality.eval_training MODEL [MODEL ...] [--scifact] [--speed]
 
 MODEL is a folder (or omitted name: all-MiniLM-L6-v2). Vectors come from the torch model at the folder's own
 inference length (256), which tests hold within 1e-5 of minilm's numpy engine. STS-B: Spearman x 100 of cosine
@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
-from collections import defaultdict
-from pathlib import Path
 
 import minilm
+from benchmarks import harness, workloads
 from minilm.checkpoint import resolve
 from minilm.eval.datasets import read_beir
 from minilm.eval.metrics import retrieval_scores
@@ -27,7 +24,7 @@ from minilm.eval.retrieval import top_k
 from minilm.train.model import SentenceModel
 from minilm.train.sts import read_sts_benchmark
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = workloads.DATA
 
 
 def scifact(model: SentenceModel) -> float:
@@ -45,13 +42,8 @@ def speed(paths: list[str]) -> dict[str, float]:
     sts = read_sts_benchmark(DATA / "stsbenchmark/sts-test.csv")
     texts = list(dict.fromkeys(sts.first + sts.second))[:2000]
     encoders = {p: minilm.load(resolve(p).path, engine="numpy") for p in paths}
-    times: dict[str, list[float]] = defaultdict(list)
-    for _ in range(3):
-        for p, encoder in encoders.items():
-            start = time.perf_counter()
-            encoder.encode(texts, batch_size=32)
-            times[p].append(time.perf_counter() - start)
-    return {p: len(texts) / statistics.median(t) for p, t in times.items()}
+    runs = {p: (lambda e=encoder: e.encode(texts, batch_size=32)) for p, encoder in encoders.items()}
+    return {p: len(texts) / t for p, t in harness.medians(harness.time_rounds(runs, 3)).items()}
 
 
 def main() -> None:
@@ -70,6 +62,7 @@ def main() -> None:
             figures["scifact_test_ndcg10"] = round(scifact(model), 2)
         print(json.dumps(figures), flush=True)
     if args.speed:
+        print(json.dumps({"machine": harness.machine()}), flush=True)
         rates = speed([m or "sentence-transformers/all-MiniLM-L6-v2" for m in names])
         print(json.dumps({"sentences_per_s_numpy_engine": {k: round(v, 1) for k, v in rates.items()}}), flush=True)
 

@@ -14,10 +14,10 @@ adds a steady run at the highest concurrency to see whether memory stays flat.
 
 Traffic goes only to 127.0.0.1, and every loop is bounded in time and count.
 
-    benchmarks/.venv/bin/python benchmarks/serve_load.py --duration 20 --rounds 3 --soak 300 --engine onnx \
+    benchmarks/.venv/bin/python -m benchmarks.server.serve_load --duration 20 --rounds 3 --soak 300 --engine onnx \
         --out results/serve.json
 
-(benchmarks/setup.sh installs aiohttp there.)
+(benchmarks/setup.sh installs aiohttp, the load generator, there.)
 """
 
 from __future__ import annotations
@@ -27,20 +27,15 @@ import asyncio
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import harness, workloads
 
 
 def sentences(limit: int) -> list[str]:
@@ -52,27 +47,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    """Resident set size of a process in MB, from /proc."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class RssSampler(threading.Thread):
-    """Samples a process's RSS once a second: (seconds since start, MB)."""
-
-    def __init__(self, pid: int):
-        super().__init__(daemon=True)
-        self.pid, self.samples, self.stop = pid, [], threading.Event()
-        self.t0 = time.monotonic()
-
-    def run(self) -> None:
-        while not self.stop.wait(1.0):
-            self.samples.append((time.monotonic() - self.t0, rss_mb(self.pid)))
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
@@ -173,12 +147,9 @@ class Library:
 
     def throughput(self) -> float:
         """Encoder.encode, batch 32: sentences/s (median of 3 runs)."""
-        runs = []
-        for _ in range(3):
-            started = time.perf_counter()
-            self.model.encode(self.texts[: self.count], batch_size=32)
-            runs.append(self.count / (time.perf_counter() - started))
-        return statistics.median(runs)
+        texts = self.texts[: self.count]
+        return harness.median(self.count / harness.timed(lambda: self.model.encode(texts, batch_size=32))
+                              for _ in range(3))  # fmt: skip
 
 
 def main() -> None:
@@ -209,8 +180,9 @@ def main() -> None:
                                     args.encoding))  # fmt: skip
 
     process, url = start_server(args)
-    sampler = RssSampler(process.pid)
+    sampler = harness.RssSampler(process.pid)
     sampler.start()
+    print(harness.machine())
     results, rounds, soak = [], [], None
     try:
         print(f"{'size':>4} {'conc':>4} {'requests':>8} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
@@ -232,9 +204,9 @@ def main() -> None:
                               for size in sizes), flush=True)  # fmt: skip
             before = after
         if args.soak > 0:
-            rss_before = rss_mb(process.pid)
+            rss_before = harness.rss_mb(process.pid)
             soak = run(max(sizes), top, args.soak, 10**9)
-            soak.update(rss_before_mb=rss_before, rss_after_mb=rss_mb(process.pid))
+            soak.update(rss_before_mb=rss_before, rss_after_mb=harness.rss_mb(process.pid))
             print(f"soak {args.soak:.0f} s: {soak['sentences_per_s']:.0f} sentences/s, RSS "
                   f"{soak['rss_before_mb']:.0f} -> {soak['rss_after_mb']:.0f} MB", flush=True)  # fmt: skip
     finally:
@@ -245,7 +217,7 @@ def main() -> None:
     for size in sizes:
         ratios = [r["server"][size] / ((r["library_before"] + r["library_after"]) / 2) for r in rounds]
         if ratios:
-            shares[size] = statistics.median(ratios)
+            shares[size] = harness.median(ratios)
             print(
                 f"server at concurrency {top}, {size}-sentence requests: median {shares[size]:.0%} of the "
                 f"library's batch throughput over {len(ratios)} rounds ({', '.join(f'{x:.0%}' for x in ratios)})"
@@ -257,7 +229,8 @@ def main() -> None:
     if args.out:
         Path(args.out).write_text(json.dumps({"scenarios": results, "rounds": rounds, "shares": shares, "soak": soak,
                                               "rss_mb": sampler.samples, "encoding": args.encoding,
-                                              "load_average": os.getloadavg()}, indent=1))  # fmt: skip
+                                              "load_average": os.getloadavg(), "cpu": harness.cpu_model()},
+                                             indent=1))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,23 +7,17 @@ same texts, alternating round by round: 1,024 STS-B test sentences, 128 SciFact 
 20 sentences drawn at random (the server's situation: few texts of mixed lengths per call). Prints the median
 texts/s of each and their ratio.
 
-    benchmarks/.venv/bin/python benchmarks/batch_cuts.py [--engine onnx] [--rounds 4]
+    .venv/bin/python -m benchmarks.speed.batch_cuts [--engine onnx] [--rounds 4]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
 import minilm
+from benchmarks import harness, workloads
 from minilm.batching import RUN_COST_TOKENS
 from minilm.encoder import Encoder
 
@@ -48,22 +42,18 @@ def main() -> None:
     requests = [[sentences[i] for i in rng.choice(len(sentences), 20, replace=False)] for _ in range(50)]
     loaded.encode(sentences[:64])  # warm-up
 
-    def timed(model: Encoder, texts_per_call: list[list[str]]) -> float:
-        started = time.perf_counter()
-        for texts in texts_per_call:
-            model.encode(texts)
-        return sum(len(t) for t in texts_per_call) / (time.perf_counter() - started)
+    def rate(model: Encoder, texts_per_call: list[list[str]]) -> float:
+        seconds = harness.timed(lambda: [model.encode(texts) for texts in texts_per_call])
+        return sum(len(t) for t in texts_per_call) / seconds
 
     workloads_ = {"STS-B sentences/s": [sentences], "SciFact docs/s": [abstracts],
                   "20-sentence requests, sentences/s": requests}  # fmt: skip
-    rates: dict[tuple[str, str], list[float]] = {(w, c): [] for w in workloads_ for c in models}
-    for k in range(args.rounds):
-        for name in models if k % 2 == 0 else reversed(list(models)):
-            for work, texts_per_call in workloads_.items():
-                rates[(work, name)].append(timed(models[name], texts_per_call))
+    runs = {(w, c): (lambda m=models[c], t=t: rate(m, t)) for c in models for w, t in workloads_.items()}
+    rates = harness.medians(harness.alternate(runs, args.rounds))
+    print(harness.machine())
     print(f"engine {args.engine}, {args.rounds} alternating rounds, median")
     for work in workloads_:
-        fewest, cost = (statistics.median(rates[(work, c)]) for c in models)
+        fewest, cost = (rates[(work, c)] for c in models)
         print(f"  {work}: fewest calls {fewest:.1f}, by cost {cost:.1f} ({cost / fewest:.2f}x)")
 
 

@@ -9,27 +9,20 @@ each stack's distributions; and each stack's quality: the cosine of its vectors 
 fp32 vectors ("st", else minilm-onnx) of the same texts, median and worst over both workloads (an int8 stack that
 is fast but breaks some vectors shows here). Stacks whose packages are missing are reported as skipped.
 
-    bash benchmarks/setup.sh && benchmarks/.venv/bin/python benchmarks/bench.py [--quick] [--rounds 3]
+    bash benchmarks/setup.sh && benchmarks/.venv/bin/python -m benchmarks.speed.bench [--quick] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import sizes  # noqa: E402
-import stacks  # noqa: E402
-import workloads  # noqa: E402
+from benchmarks import harness, workloads
+from benchmarks.harness import ChildFailed
+from benchmarks.speed import sizes, stacks
 
 H, LAYERS, FFN = 384, 6, 1536
 LINEAR_FLOPS = 2 * LAYERS * (4 * H * H + 2 * H * FFN)  # per token: Q, K, V, output, FFN up and down (21.2 M)
@@ -46,40 +39,19 @@ def sgemm_gflops(size: int = 1024, repeats: int = 10) -> float:
     a = np.random.default_rng(0).standard_normal((size, size), dtype=np.float32)
     b = a.T.copy()
     a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    best = min(harness.timed(lambda: a @ b) for _ in range(repeats))
     return 2 * size**3 / best / 1e9
 
 
-def _timed(fn) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def worker(name: str, mode: str, texts_file: str) -> None:
-    """Runs in a fresh process: cold start (import + load + first vector) or peak RSS over a workload."""
-    start = time.perf_counter()
-    encode = stacks.load(name)
-    texts = json.loads(Path(texts_file).read_text())
-    if mode == "cold":
-        encode(texts[:1])
-        print(json.dumps({"cold_s": time.perf_counter() - start}))
-        return
-    encode(texts)
-    # VmHWM, not ru_maxrss: the latter carries the parent's peak across fork + exec
-    status = Path("/proc/self/status").read_text()
-    peak_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-    print(json.dumps({"peak_rss_mb": peak_kb / 1024}))
-
-
-def in_fresh_process(name: str, mode: str, texts: list[str], tmp: Path) -> dict[str, float]:
+def in_fresh_process(name: str, mode: str, texts: list[str], tmp: Path) -> dict[str, object]:
+    """Cold start (mode "cold") or peak RSS over the texts ("rss") of one stack, in a fresh process (cold.py)."""
     path = tmp / f"texts-{mode}.json"
     path.write_text(json.dumps(texts))
-    out = subprocess.run([sys.executable, __file__, "--worker", name, mode, str(path)], capture_output=True,
-                         text=True, timeout=3600)  # fmt: skip
-    if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}  # type: ignore[dict-item]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    try:
+        result = harness.fresh_process("benchmarks.speed.cold", name, mode, str(path))
+    except ChildFailed as exc:
+        return {"error": str(exc)}
+    return {"cold_s": result["cold_s"]} if mode == "cold" else result
 
 
 def main() -> None:
@@ -87,12 +59,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tiny sample, one round: keeps the script working")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stacks", nargs="*", default=stacks.STACKS)
-    parser.add_argument("--out", type=Path, default=HERE.parent / "results")
-    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=harness.ROOT / "results")
     args = parser.parse_args()
-    if args.worker:
-        worker(*args.worker)
-        return
 
     import minilm
 
@@ -112,14 +80,14 @@ def main() -> None:
         except Exception as exc:  # a peer that does not install or load is reported, not fatal
             report[name] = {"skipped": f"{type(exc).__name__}: {exc}"[:300]}
     gflops = sgemm_gflops()
-    times: dict[str, dict[str, list[float]]] = {n: {"stsb": [], "scifact": []} for n in loaded}
     vectors: dict[str, dict[str, np.ndarray]] = {n: {} for n in loaded}
-    for _ in range(rounds):  # alternating: each stack sees the same machine in each round
-        for work in ("stsb", "scifact"):
-            for name, encode in loaded.items():
-                start = time.perf_counter()
-                vectors[name][work] = np.asarray(encode(texts[work]), dtype=np.float32)
-                times[name][work].append(time.perf_counter() - start)
+
+    def run(name: str, work: str) -> None:
+        vectors[name][work] = np.asarray(loaded[name](texts[work]), dtype=np.float32)
+
+    runs = {(n, w): (lambda n=n, w=w: run(n, w)) for w in ("stsb", "scifact") for n in loaded}
+    seconds = harness.time_rounds(runs, rounds)  # alternating: each stack sees the same machine in each round
+    times = {n: {w: seconds[(n, w)] for w in ("stsb", "scifact")} for n in loaded}
     gflops = max(gflops, sgemm_gflops())  # before and after, best of both
 
     tmp = args.out / "tmp"
@@ -127,14 +95,14 @@ def main() -> None:
     for name, encode in loaded.items():
         entry: dict[str, object] = {"quality": quality(vectors, name)}
         for work in ("stsb", "scifact"):
-            t = float(np.median(times[name][work]))
+            t = harness.median(times[name][work])
             entry[work] = {
                 "texts_per_s": len(texts[work]) / t,
                 "tokens_per_s": float(lengths[work].sum()) / t,
                 "ceiling_share": flops(lengths[work]) / t / (gflops * 1e9),
                 "seconds": times[name][work],
             }
-        lat = [_timed(lambda e=encode, q=q: e([q])) * 1e3 for q in queries]
+        lat = [harness.timed(lambda e=encode, q=q: e([q])) * 1e3 for q in queries]
         entry["latency_ms"] = {"p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95))}
         entry.update(in_fresh_process(name, "cold", short[:1], tmp))
         entry.update(in_fresh_process(name, "rss", long, tmp))
@@ -143,11 +111,11 @@ def main() -> None:
     for entry in report.values():
         for work in ("stsb", "scifact"):
             if "st" in loaded and work in entry:
-                st_rate = len(texts[work]) / float(np.median(times["st"][work]))
+                st_rate = len(texts[work]) / harness.median(times["st"][work])
                 entry[work]["vs_st"] = entry[work]["texts_per_s"] / st_rate  # type: ignore[index]
 
     meta = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, load {os.getloadavg()}",
+        "machine": harness.machine(),
         "sgemm_gflops": gflops, "linear_mflops_per_token": LINEAR_FLOPS / 1e6, "rounds": rounds,
         "stsb": {"texts": len(short), "mean_tokens": float(lengths["stsb"].mean())},
         "scifact": {"texts": len(long), "mean_tokens": float(lengths["scifact"].mean())}, "quick": args.quick,
@@ -177,7 +145,7 @@ def markdown(meta: dict, report: dict) -> str:  # type: ignore[type-arg]
         return format(value, fmt) if value is not None else "-"
 
     lines = [
-        f"Machine: {meta['machine']}; numpy sgemm {meta['sgemm_gflops']:.0f} GFLOP/s; median of {meta['rounds']} "
+        f"{meta['machine']}; numpy sgemm {meta['sgemm_gflops']:.0f} GFLOP/s; median of {meta['rounds']} "
         f"alternating rounds; STS-B {meta['stsb']['texts']} sentences (mean {meta['stsb']['mean_tokens']:.1f} "
         f"tokens), SciFact {meta['scifact']['texts']} abstracts (mean {meta['scifact']['mean_tokens']:.0f} tokens)",
         "",

@@ -5,52 +5,34 @@ one does not hide another's peak. Prints the CPU model, then:
 - truncate: a text of --mb megabytes ("word " repeated) -> CPU s, wall s, peak RSS over the loaded model's;
 - chunk: texts of --chars characters each -> wall s, s per 100,000 characters (flat = linear), peak RSS over.
 
-    .venv/bin/python benchmarks/long_texts.py [--engine onnx] [--mb 5] [--chars 25000 50000 100000]
+    .venv/bin/python -m benchmarks.speed.long_texts [--engine onnx] [--mb 5] [--chars 25000 50000 100000]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import subprocess
-import sys
+import time
 
-PROBE = """
-import json, sys, time
-from pathlib import Path
-import minilm
-
-def memory_mb(field):
-    return next(int(l.split()[1]) / 1024 for l in Path("/proc/self/status").read_text().splitlines()
-                if l.startswith(field + ":"))
-
-engine, on_long, chars = sys.argv[1], sys.argv[2], int(sys.argv[3])
-model = minilm.load(engine=engine, allow_download=False)
-text = ("word " * (chars // 5 + 1))[:chars]
-model.encode(text[:10_000], on_long=on_long)
-Path("/proc/self/clear_refs").write_text("5")
-footprint = memory_mb("VmRSS")
-cpu, wall = time.process_time(), time.perf_counter()
-model.encode(text, on_long=on_long)
-print(json.dumps({"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
-                  "over": memory_mb("VmHWM") - footprint}))
-"""
+from benchmarks import harness
 
 
-def probe(engine: str, on_long: str, chars: int) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", PROBE, engine, on_long, str(chars)], capture_output=True,
-                          text=True, check=True)  # fmt: skip
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def probe(engine: str, on_long: str, chars: int) -> None:
+    """In a fresh process: encode one text of `chars` characters; CPU s, wall s, peak RSS over the loaded model."""
+    import minilm
+
+    model = minilm.load(engine=engine, allow_download=False)
+    text = ("word " * (chars // 5 + 1))[:chars]
+    model.encode(text[:10_000], on_long=on_long)
+    harness.reset_peak()
+    footprint = harness.rss_mb()
+    cpu, wall = time.process_time(), time.perf_counter()
+    model.encode(text, on_long=on_long)
+    harness.emit({"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
+                  "over": harness.peak_rss_mb() - footprint})  # fmt: skip
 
 
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown"
+def in_fresh_process(engine: str, on_long: str, chars: int) -> dict[str, float]:
+    return harness.fresh_process(__spec__.name, "--probe", engine, on_long, str(chars))
 
 
 def main() -> None:
@@ -58,13 +40,17 @@ def main() -> None:
     parser.add_argument("--engine", default="onnx")
     parser.add_argument("--mb", type=float, default=5.0)
     parser.add_argument("--chars", type=int, nargs="+", default=[25_000, 50_000, 100_000])
+    parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"cpu: {cpu_model()}, engine {args.engine}")
-    big = probe(args.engine, "truncate", int(args.mb * 1_000_000))
+    if args.probe:
+        probe(args.probe[0], args.probe[1], int(args.probe[2]))
+        return
+    print(f"{harness.machine()}; engine {args.engine}")
+    big = in_fresh_process(args.engine, "truncate", int(args.mb * 1_000_000))
     print(f"truncate, {args.mb:g} MB text: {big['cpu']:.2f} s CPU, {big['wall']:.2f} s wall, "
           f"peak RSS +{big['over']:.0f} MB over the loaded model")  # fmt: skip
     for chars in args.chars:
-        got = probe(args.engine, "chunk", chars)
+        got = in_fresh_process(args.engine, "chunk", chars)
         print(f"chunk, {chars:,} characters: {got['wall']:.1f} s wall, {got['wall'] / chars * 1e5:.1f} s per "
               f"100,000 characters, peak RSS +{got['over']:.0f} MB")  # fmt: skip
 

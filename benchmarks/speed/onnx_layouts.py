@@ -3,26 +3,21 @@ contrib operators (EmbedLayerNormalization, Attention, BiasGelu), thread spinnin
 inside the graph (added here, with_pooling) vs token states pooled above the engine. Alternating rounds, same
 texts. Figures: docs/benchmarks.md, "ONNX engine choices".
 
-    .venv/bin/python benchmarks/onnx_layouts.py [--rounds 5]
+    .venv/bin/python -m benchmarks.speed.onnx_layouts [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
 import minilm
+from benchmarks import harness, workloads
 from minilm import batching
 from minilm.checkpoint.weights import load_weights
 from minilm.engines.onnx import graph
@@ -105,18 +100,19 @@ def main() -> None:
 
         return run
 
-    times = {name: {label: [] for label in work} for name in sessions}
-    for _ in range(args.rounds):
-        for name, session in sessions.items():
-            for label, batches in work.items():
-                start = time.perf_counter()
-                runner(name, session)(batches)
-                times[name][label].append(time.perf_counter() - start)
+    runners = {name: runner(name, session) for name, session in sessions.items()}
+    runs = {
+        (name, label): (lambda r=run, b=batches: r(b))
+        for name, run in runners.items()
+        for label, batches in work.items()
+    }
+    times = harness.medians(harness.time_rounds(runs, args.rounds))
     ref = "plain, extended"
+    print(harness.machine())
     print(f"threads {threads}; median of {args.rounds} alternating rounds; speed relative to '{ref}'\n")
     print("| graph | STS-B (1000 sentences) | SciFact (32 abstracts) |\n| --- | --- | --- |")
-    for name, per in times.items():
-        cells = [f"{np.median(times[ref][k]) / np.median(v):.2f}x ({np.median(v):.2f} s)" for k, v in per.items()]
+    for name in sessions:
+        cells = [f"{times[(ref, k)] / times[(name, k)]:.2f}x ({times[(name, k)]:.2f} s)" for k in work]
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

@@ -6,7 +6,7 @@ PERF_COUNT on, summed by (node type, kernel), e.g. ("FullyConnected", "jit_gemm_
 over length-sorted batches of STS-B test sentences and of SciFact abstracts, and print each operator type's
 share of the node time, plus the share of the run that falls outside the nodes.
 
-    .venv/bin/python benchmarks/profile_ops.py [--engines onnx onnx-int8 openvino-int8] [--repeats 3]
+    .venv/bin/python -m benchmarks.speed.profile_ops [--engines onnx onnx-int8 openvino-int8] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -22,10 +21,8 @@ from pathlib import Path
 
 import onnxruntime as ort
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workloads
-
 import minilm
+from benchmarks import harness, workloads
 from minilm import batching
 from minilm.engines.onnx.session import UNFUSED, session_options
 
@@ -93,6 +90,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
     workloads_ = {"STS-B": workloads.sts_sentences("test")[:640], "SciFact": workloads.scifact_abstracts()[:64]}
+    print(harness.machine())
     for engine_name in args.engines:
         if engine_name.startswith("openvino"):
             with_perf_counts()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 Encode = Callable[[list[str]], np.ndarray]
-CACHE = Path(__file__).resolve().parent / ".cache"
+CACHE = Path(__file__).resolve().parents[1] / ".cache"  # benchmarks/.cache
 
 # name -> (top-level distributions whose installed size counts, loader)
 STACKS = ["minilm-numpy", "minilm-onnx", "minilm-onnx-int8", "minilm-openvino-int8", "st", "st-onnx", "st-openvino",
@@ -86,9 +86,10 @@ def _export_static_int8(model, folder: Path) -> None:  # type: ignore[no-untyped
     """sentence-transformers' export_static_quantized_openvino_model with its default settings (OVQuantizationConfig
     defaults, 300 calibration samples), calibrated on local STS-B train sentences instead of the hub's SST-2."""
     import datasets
-    import workloads
     from optimum.intel import OVQuantizer
     from sentence_transformers import export_static_quantized_openvino_model
+
+    from benchmarks import workloads
 
     sentences = workloads.sts_sentences("train")[:ST_CALIBRATION]
 

@@ -1,0 +1,1 @@
+"""The bulk encoder: speed against the library, Ray, memory over a long run."""

@@ -1,0 +1,1 @@
+"""The torch engine on a GPU against sentence-transformers."""

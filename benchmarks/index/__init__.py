@@ -1,0 +1,1 @@
+"""minilm.Index: HNSW libraries, quality on SciFact, scale, filters, threads."""

@@ -1,0 +1,1 @@
+"""Quality: the drop-in against sentence-transformers, the training demonstrations, the cluster map."""
