@@ -1,9 +1,12 @@
 """`minilm eval`: score a model on STS, BEIR retrieval and clustering benchmarks; print and save the report.
 
-minilm eval sts [PATH]         STS-B, SICK, STS12-16 layouts (default ../shared/data/stsbenchmark)
-minilm eval retrieval [PATH]   a BEIR folder (default ../shared/data/scifact), --split test
-minilm eval cluster [PATH]     AG News csv or folder (default ../shared/data/ag_news); needs minilm[eval]
-minilm eval all [DATA]         the whole suite under DATA (default ../shared/data), compared to the published scores
+minilm eval sts [PATH]         STS-B, SICK, STS12-16 layouts (default DATA/stsbenchmark)
+minilm eval retrieval [PATH]   a BEIR folder (default DATA/scifact), --split test
+minilm eval cluster [PATH]     AG News csv or folder (default DATA/ag_news); needs minilm[eval]
+minilm eval all [DATA]         the whole suite under DATA, compared to the published scores
+
+DATA, the folder holding the data sets, is --data DIR, else $MINILM_EVAL_DATA, else ../shared/data; a missing
+data set is named with the files it needs and where they come from (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ def add_parser(sub: Any) -> None:
     for task in DEFAULT_PATHS:
         p = tasks.add_parser(task, help=TITLES[task])
         p.add_argument("path", nargs="?", default=None,
-                       help=f"dataset (default: ../shared/data/{DEFAULT_PATHS[task]})")  # fmt: skip
+                       help=f"dataset (default: DATA/{DEFAULT_PATHS[task]})" if task != "all" else "DATA")  # fmt: skip
+        p.add_argument("--data", default=None, metavar="DIR", help="the folder holding the data sets "
+                       "(default: $MINILM_EVAL_DATA, else ../shared/data)")  # fmt: skip
         if task in ("sts", "retrieval"):
             p.add_argument("--split", default="test", help="split to score (default: test)")
         if task in ("cluster", "all"):
@@ -56,13 +61,28 @@ def _results(args: argparse.Namespace, model: Any, path: Path) -> list[Any]:
     return ev.run_suite(model, path, seeds=args.seeds, **common)
 
 
+def _check_data(task: str, path: Path, given: bool) -> None:
+    """Refuse before the model loads when a data set (or the clustering extra) is missing."""
+    from minilm import extras
+    from minilm.eval.locations import require_data
+    from minilm.eval.suite import SUITE
+
+    if task == "all":
+        require_data([(folder, path / folder) for _, folder in SUITE])
+        return
+    require_data([(path.name if given else DEFAULT_PATHS[task], path)])
+    if task == "cluster":
+        extras.require("eval", "minilm eval cluster")
+
+
 def run(args: argparse.Namespace) -> int:
+    from minilm.eval.locations import data_root
     from minilm.eval.references import read_references
     from minilm.eval.report import comparison, run_meta, to_markdown, write_report
-    from minilm.eval.suite import default_data_dir
 
-    data = default_data_dir()
+    data = data_root(args.data)
     path = Path(args.path) if args.path else data / DEFAULT_PATHS[args.task]
+    _check_data(args.task, path, args.path is not None)
     refs_path = (
         Path(args.references) if args.references else (path if args.task == "all" else data) / "REFERENCE_SCORES.md"
     )

@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from minilm.errors import InputError, MissingExtraError
+from minilm.errors import InputError
 from minilm.eval.datasets import LabelledTexts
 from minilm.eval.embed import TextEncoder, embed
 from minilm.eval.result import TaskResult
+from minilm.extras import missing_module
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ def _sklearn() -> tuple[Any, Any]:
     try:
         from sklearn.cluster import KMeans
         from sklearn.metrics import v_measure_score
-    except ImportError:
-        raise MissingExtraError("clustering evaluation needs scikit-learn: pip install '.[eval]'") from None
+    except ImportError as exc:
+        raise missing_module("eval", "clustering evaluation", exc) from None
     return KMeans, v_measure_score
 
 

@@ -1,4 +1,4 @@
-"""Readers for the benchmark files in ../shared/data: STS pairs, BEIR retrieval folders, AG News.
+"""Readers for the benchmark files (where each is expected: minilm.eval.locations): STS, BEIR, AG News.
 
 Each reader returns plain data (texts, scores, ids) and fails with a DatasetError that names the file, the line
 and what was expected. Text is passed to the model as it is in the files (no lowercasing, no unescaping), except

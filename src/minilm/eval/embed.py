@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from minilm.progress import wanted
+
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +46,10 @@ def embed(
     batch_size: int = 32,
     show_progress: bool | None = None,
 ) -> np.ndarray:
-    """L2-normalized float32 vectors (N, D) for texts, read from / written to cache_dir when one is given."""
+    """L2-normalized float32 vectors (N, D) for texts, read from / written to cache_dir when one is given.
+
+    show_progress: None shows a bar when stderr is a terminal and minilm is not quiet (minilm.progress).
+    """
     path = None
     if cache_dir is not None:
         path = Path(cache_dir) / f"{cache_key(model, texts)[:32]}.npy"
@@ -53,7 +58,9 @@ def embed(
             if vectors.shape[0] == len(texts):
                 log.info("read %d cached vectors from %s", len(texts), path)
                 return vectors
-    vectors = np.asarray(model.encode(texts, batch_size=batch_size, show_progress=show_progress), dtype=np.float32)
+    # an evaluation can run for minutes whatever its size: a bar on a terminal unless quiet or told otherwise
+    vectors = np.asarray(model.encode(texts, batch_size=batch_size, show_progress=wanted(show_progress)),
+                         dtype=np.float32)  # fmt: skip
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npy")

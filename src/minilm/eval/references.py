@@ -59,7 +59,8 @@ def read_references(path: str | Path) -> References:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DatasetError(f"{path} does not exist (expected ../shared/data/REFERENCE_SCORES.md)") from None
+        raise DatasetError(f"{path} does not exist (MTEB's published scores, REFERENCE_SCORES.md in the data root; "
+                           "or give --references FILE)") from None  # fmt: skip
     refs = parse_references(text)
     if not refs:
         raise DatasetError(f"{path} holds no '| task | split | ... |' score rows in its section 1")
