@@ -8,15 +8,18 @@ import numpy as np
 
 from minilm.errors import InputError, InputTypeError
 
+CHECK_CHARS = 1 << 20  # characters encoded at a time to check a text is valid Unicode (no copy of a long text)
+
 
 def _as_text(item: object, index: int) -> str:
     if isinstance(item, str):
-        try:
-            item.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InputError(
-                f"input {index} is not valid Unicode text ({exc.reason} at position {exc.start})"
-            ) from None
+        for start in range(0, 0 if item.isascii() else len(item), CHECK_CHARS):
+            try:
+                item[start : start + CHECK_CHARS].encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InputError(
+                    f"input {index} is not valid Unicode text ({exc.reason} at position {start + exc.start})"
+                ) from None
         return item
     if isinstance(item, bytes | bytearray):
         try:

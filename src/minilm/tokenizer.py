@@ -9,8 +9,15 @@ A text is read in pieces of a few thousand characters rather than whole (a 7 MB 
 hundreds of megabytes of token objects). A piece cut inside the text may end inside a word, so the pieces of its
 last pre-tokenized word are dropped and the next read starts where that word starts: everything kept is what
 the whole text's tokenization has at those positions, because the pre-tokenizer (whitespace and punctuation for
-BERT) decides each word boundary from the characters beside it. A read whose only word reaches the cut is
-repeated with twice the characters (a text without boundaries is eventually read whole).
+BERT) decides each word boundary from the characters beside it. An added token ([SEP], [MASK], ...) that the
+cut splits would read as plain text, so the words ending in its reach before the cut are read again too.
+
+A read whose only word reaches the cut is usually a word without end: WordPiece makes any word longer than
+max_input_chars_per_word (100) one [UNK], whatever its length. Such a word is not read whole: its end is found by
+scanning the characters themselves (`WordEnds`: each character's part in pre-tokenization, asked of the backend
+once and remembered), so a 5 MB "word" costs a scan of its characters, not their tokenization. A read whose only
+word reaches the cut without being that long (most of it characters the normalizer removes) is repeated with twice
+the characters.
 """
 
 from __future__ import annotations
@@ -19,12 +26,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tokenizers import Encoding, PreTokenizedString
 from tokenizers import Tokenizer as HFTokenizer
 
 from minilm.checkpoint.folder import ModelFolder
 from minilm.errors import CheckpointError
 
 PIECE_TOKENS = 8  # characters read per piece, per token of max_length (2,048 for 256: ~400 English word pieces)
+SCAN_CHARS = 1 << 16  # characters looked at per step when scanning for the end of a word over the length limit
+KNOWN_CHARS = 1 << 16  # characters whose part in pre-tokenization is remembered (forgotten all at once past it)
+BOUNDARY, GONE, WORD = 0, 1, 2  # a character's part: ends a word, removed by the normalizer, inside a word
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,9 @@ class Tokenizer:
         self.cls_id = self._special_id("[CLS]")
         self.sep_id = self._special_id("[SEP]")
         self.pad_id = self._special_id("[PAD]")
+        self.word_ends = WordEnds.of(backend)
+        self.added = sorted({t.content.lower() for t in backend.get_added_tokens_decoder().values() if t.content})
+        self.added_reach = max((len(t) for t in self.added), default=0)  # characters before a cut to look at
 
     def _special_id(self, token: str) -> int:
         found = self.backend.token_to_id(token)
@@ -138,18 +152,33 @@ class Tokenizer:
         """
         encodings = self.backend.encode_batch([text[start : start + n] for text, start, n in jobs],
                                               add_special_tokens=False)  # fmt: skip
-        runs = []
-        for (text, start, n), encoding in zip(jobs, encodings, strict=True):
-            ids, offsets = encoding.ids, encoding.offsets
-            if start + n >= len(text):
-                runs.append(Run(ids, [(start + a, start + b) for a, b in offsets], len(text), True))
-                continue
-            keep, words = len(ids), encoding.word_ids
-            while keep and words[keep - 1] == words[-1]:
-                keep -= 1  # the last word may go on past the cut
-            next_start = start + (offsets[keep][0] if keep < len(ids) else n)
-            runs.append(Run(ids[:keep], [(start + a, start + b) for a, b in offsets[:keep]], next_start, False))
-        return runs
+        return [self._run(text, start, n, e) for (text, start, n), e in zip(jobs, encodings, strict=True)]
+
+    def _run(self, text: str, start: int, n: int, encoding: Encoding) -> Run:
+        """The Run of text[start : start + n]: its words that the cut cannot have changed."""
+        ids, offsets, words = encoding.ids, encoding.offsets, encoding.word_ids
+        if start + n >= len(text):
+            return Run(ids, [(start + a, start + b) for a, b in offsets], len(text), True)
+        keep = len(ids)
+        while keep and words[keep - 1] == words[-1]:
+            keep -= 1  # the last word may go on past the cut
+        if keep == 0 and ids and self.word_ends is not None and self.word_ends.over_limit(text, start, n, offsets):
+            end, next_start = self.word_ends.find(text, start + offsets[-1][1])  # one [UNK], however long
+            return Run(ids[:1], [(start + offsets[0][0], end)], next_start, next_start >= len(text))
+        # an added token ([SEP], ...) split by the cut reads as plain text: the words from its start are read again
+        split = self._added_split(text[start + max(0, n - self.added_reach) : start + n], n)
+        while keep and offsets[keep - 1][1] > split:
+            keep -= 1
+        while 0 < keep < len(ids) and words[keep - 1] == words[keep]:
+            keep -= 1
+        next_start = start + (offsets[keep][0] if keep < len(ids) else n)
+        return Run(ids[:keep], [(start + a, start + b) for a, b in offsets[:keep]], next_start, False)
+
+    def _added_split(self, tail: str, n: int) -> int:
+        """Where in a piece of n characters ending with `tail` an added token split by the cut may start (n: none)."""
+        tail = tail.lower()
+        starts = [n - k for token in self.added for k in range(1, len(token)) if tail.endswith(token[:k])]
+        return min(starts, default=n)
 
     def scan(self, texts: Sequence[str], enough: Callable[[int], bool]) -> Iterator[list[tuple[int, Run]]]:
         """Read texts piece by piece, one piece of every unfinished text per round (one batch); yields each round's
@@ -177,3 +206,95 @@ class Tokenizer:
                 found[i] += len(run.ids)
                 complete[i] = run.done
         return [Head(*fields) for fields in zip(ids, ends, found, complete, strict=True)]
+
+
+class WordEnds:
+    """Where a word over WordPiece's max_input_chars_per_word ends, found without tokenizing it.
+
+    BERT's normalizer and pre-tokenizer decide each character's part on its own: it ends a word (whitespace,
+    punctuation, a CJK ideograph: BOUNDARY), is removed (control characters, combining marks: GONE), or belongs
+    to the word (WORD). Once a word's first characters are over the limit it is one [UNK] whatever follows, so
+    its end is the first BOUNDARY after them, and its span ends after its last WORD character, as the backend's
+    offsets do. Parts are asked of the backend itself, for the characters met, and remembered.
+    """
+
+    def __init__(self, backend: HFTokenizer, max_chars: int):
+        self.backend = backend
+        self.max_chars = max_chars
+        self.parts: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, backend: HFTokenizer) -> WordEnds | None:
+        """WordEnds for a BERT WordPiece backend (BertNormalizer or none, BertPreTokenizer) whose added tokens all
+        start at a word boundary (so none can begin inside a word); None for any other backend."""
+        from tokenizers import models, normalizers, pre_tokenizers
+
+        if not isinstance(backend.model, models.WordPiece) or not isinstance(
+            backend.pre_tokenizer, pre_tokenizers.BertPreTokenizer
+        ):
+            return None
+        if backend.normalizer is not None and not isinstance(backend.normalizer, normalizers.BertNormalizer):
+            return None
+        ends = cls(backend, int(backend.model.max_input_chars_per_word))
+        added = [token.content for token in backend.get_added_tokens_decoder().values()]
+        if any(not content or ends.part_of(content[0]) != BOUNDARY for content in added):
+            return None
+        return ends
+
+    def over_limit(self, text: str, start: int, n: int, offsets: list[tuple[int, int]]) -> bool:
+        """Whether the one word of text[start : start + n] (at offsets, reaching the cut) is already over the limit."""
+        read = text[start + offsets[0][0] : start + n]
+        normalizer = self.backend.normalizer
+        return len(normalizer.normalize_str(read) if normalizer is not None else read) > self.max_chars
+
+    def find(self, text: str, pos: int) -> tuple[int, int]:
+        """(end of the word's span, where the next read starts) for a word over the limit whose characters read so
+        far end at `pos` (text[pos - 1] is a WORD character)."""
+        last = pos - 1
+        size = 4096  # doubled up to SCAN_CHARS: a word just over a piece costs little more than the piece
+        while pos < len(text):
+            chunk = text[pos : pos + size]
+            parts = self._parts(set(chunk))
+            stops = {c for c, part in parts.items() if part == BOUNDARY}
+            stop = next(i for i, c in enumerate(chunk) if c in stops) if stops else len(chunk)
+            i = stop - 1
+            if any(part == GONE for part in parts.values()):
+                while i >= 0 and parts[chunk[i]] == GONE:
+                    i -= 1
+            if i >= 0:
+                last = pos + i
+            if stop < len(chunk):
+                return last + 1, pos + stop
+            pos += len(chunk)
+            size = min(2 * size, SCAN_CHARS)
+        return last + 1, len(text)
+
+    def part_of(self, char: str) -> int:
+        return self._parts({char})[char]
+
+    def _parts(self, chars: set[str]) -> dict[str, int]:
+        """BOUNDARY, GONE or WORD for each character, asking the backend about those not met before."""
+        new = [c for c in chars if c not in self.parts]
+        if new:
+            if len(self.parts) + len(new) > KNOWN_CHARS:
+                self.parts.clear()
+            # "a" c "a": c ends a word unless both a's share one; " " c " ": a word character makes a word
+            joined = self._word_of_each("a" + "a".join(new) + "a")
+            alone = self._word_of_each(" " + " ".join(new) + " ")
+            for i, c in enumerate(new):
+                if joined[2 * i] != joined[2 * i + 2] or joined[2 * i] < 0:
+                    self.parts[c] = BOUNDARY
+                else:
+                    self.parts[c] = WORD if alone[2 * i + 1] >= 0 else GONE
+        return {c: self.parts[c] for c in chars}
+
+    def _word_of_each(self, text: str) -> list[int]:
+        """For each character of text, the index of the pre-tokenized word that covers it (-1: none)."""
+        pieces = PreTokenizedString(text)
+        if self.backend.normalizer is not None:
+            pieces.normalize(self.backend.normalizer.normalize)
+        self.backend.pre_tokenizer.pre_tokenize(pieces)
+        owner = [-1] * len(text)
+        for w, (_, (a, b), _) in enumerate(pieces.get_splits(offset_referential="original", offset_type="char")):
+            owner[a:b] = [w] * (b - a)
+        return owner

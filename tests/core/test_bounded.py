@@ -2,6 +2,8 @@
 
 - One 5 MB text (truncated, the default) costs the real model's onnx engine a 2,048-character prefix: under 1 s
   of CPU and under 100 MB above the loaded model's own footprint (VmHWM, reset once the model has run).
+- So does one 5-million-character "word" without spaces (ASCII or astral): WordPiece makes it one [UNK], and the
+  tokenizer finds where it ends by scanning its characters rather than tokenizing it.
 - Peak RSS of encoding 20,000 SciFact-length texts is within 15% of encoding 2,000. The real model would take
   ~10 minutes for 20,000 abstracts on two loaded cores, so this runs a tiny random model (hidden size 8) with the
   real vocabulary and the 256-token limit on the onnx engine (~1.5 minutes): the model's weights are negligible
@@ -54,6 +56,24 @@ print(json.dumps({"cpu": cpu, "footprint": footprint, "peak": peak, "diff": floa
 """
 )
 
+LONG_WORD = (
+    HWM
+    + """
+import json, sys, time
+import minilm
+model = minilm.load(engine="onnx", allow_download=False)
+model.encode("warm up")
+text = sys.argv[1] * int(sys.argv[2])
+reset_peak()
+footprint = memory_mb("VmRSS")
+cpu = time.process_time()
+_, info = model.encode_with_info(text)
+cpu = time.process_time() - cpu
+print(json.dumps({"cpu": cpu, "footprint": footprint, "peak": memory_mb("VmHWM"), "ids": model.tokenize(text),
+                  "count": int(info.token_counts[0]), "exact": bool(info.exact[0])}))
+"""
+)
+
 MANY_TEXTS = (
     HWM
     + """
@@ -88,6 +108,15 @@ def test_a_5mb_text_costs_a_prefix_of_cpu_and_memory() -> None:
     assert got["peak"] - got["footprint"] < 100, got
     assert not got["exact"] and 256 < got["count"] < 1_000  # a lower bound from the prefix read
 
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("char", ["x", "\U0001f600"])
+def test_a_5_million_character_word_costs_a_scan(char: str) -> None:
+    got = run(LONG_WORD, char, "5000000")
+    assert got["ids"] == [[101, 100, 102]] and got["count"] == 3 and got["exact"]  # [CLS] [UNK] [SEP]
+    assert got["cpu"] < 1.0, got
+    assert got["peak"] - got["footprint"] < 100, got
 
 @pytest.fixture(scope="module")
 def vocab_model(tmp_path_factory: pytest.TempPathFactory) -> Path:

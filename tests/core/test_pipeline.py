@@ -124,6 +124,53 @@ def test_prefix_reads_give_the_whole_tokenizations_first_tokens(real_model, monk
     assert real_model.tokenize(texts) == [tokenizer.truncate(t.ids) for t in tokenizer.encode(texts)]
 
 
+# runs of one kind of character: word characters (ASCII, astral, accented, decomposed, Hangul decomposing to two),
+# characters the normalizer removes (controls, combining marks), boundaries (CJK, space, punctuation, [SEP])
+RUNS = ["x", "😀", "é", "e\u0301", "İ", "가", "ab", "\x00", "\u0301", "\u200b", "你", " ", ",", "\t", "[SEP]"]
+
+
+def test_long_words_read_in_pieces_give_the_whole_tokenization(real_model, monkeypatch) -> None:
+    """Words over WordPiece's 100-character limit, cut anywhere: the ids and spans of the whole text's."""
+    rng = random.Random(1)
+    tokenizer = real_model.tokenizer
+    assert tokenizer.word_ends is not None
+    for _ in range(80):
+        runs = [rng.choice(RUNS) * rng.choice([1, 2, 99, 101, 150, 2500, 9000]) for _ in range(rng.randint(1, 6))]
+        text = "".join(runs)
+        monkeypatch.setattr(tokenizer, "piece_chars", rng.choice([3, 64, 2048]))
+        whole = tokenizer.encode([text])[0]
+        read = [run for round_ in tokenizer.scan([text], lambda i: False) for _, run in round_]
+        assert [i for run in read for i in run.ids] == whole.ids[1:-1], (runs, tokenizer.piece_chars)
+        assert [o for run in read for o in run.offsets] == whole.offsets[1:-1], (runs, tokenizer.piece_chars)
+        (head,) = tokenizer.heads([text], 254)
+        assert head.ids == whole.ids[1:-1][:254]
+
+
+class CountingBackend:
+    """The tokenizer's backend, counting the characters it is asked to tokenize."""
+
+    def __init__(self, inner):  # type: ignore[no-untyped-def]
+        self.inner, self.chars = inner, 0
+
+    def encode_batch(self, texts, **options):  # type: ignore[no-untyped-def]
+        self.chars += sum(len(t) for t in texts)
+        return self.inner.encode_batch(texts, **options)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("char", ["x", "😀"])
+def test_a_word_without_end_is_scanned_not_tokenized(real_model, monkeypatch, char) -> None:
+    counting = CountingBackend(real_model.tokenizer.backend)
+    monkeypatch.setattr(real_model.tokenizer, "backend", counting)
+    text = char * 1_000_000 + " the end"
+    ids, info = real_model.tokenize([text]), real_model.encode_with_info(text, on_long="chunk")[1]
+    assert ids == [[101, 100, 1996, 2203, 102]]  # [CLS] [UNK] the end [SEP], as the whole tokenization
+    assert info.token_counts.tolist() == [5] and info.exact.all()
+    assert counting.chars < 20_000  # a few pieces, not the million-character word
+
+
 @pytest.mark.parametrize(
     ("call", "error", "says"),
     [
