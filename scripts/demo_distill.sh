@@ -13,9 +13,9 @@ PY=.venv/bin/python
 EXTRA=()
 [ "${SCIFACT:-0}" = 1 ] && EXTRA+=(--scifact)
 .venv/bin/minilm prune --layers 0,2,4 -o "$WORK/student-L3"
-$PY benchmarks/eval_training.py "$WORK/student-L3" "${EXTRA[@]}"          # the pruned student, before
+$PY -m benchmarks.quality.eval_training "$WORK/student-L3" "${EXTRA[@]}"          # the pruned student, before
 $PY scripts/training_data.py sentences "$WORK/sentences.jsonl" "$SENTENCES"
 .venv/bin/minilm distill "$WORK/sentences.jsonl" --student "$WORK/student-L3" --output "$WORK/run" \
     --batch-size "$BATCH" --epochs "$EPOCHS" --lr 1e-4 --warmup-steps 50 --checkpoint-every 100 \
     --eval-data ../shared/data/stsbenchmark/sts-dev.csv
-$PY benchmarks/eval_training.py "$WORK/run/final" "" "${EXTRA[@]}" --speed   # after, and speed vs the teacher
+$PY -m benchmarks.quality.eval_training "$WORK/run/final" "" "${EXTRA[@]}" --speed   # after, and speed vs the teacher

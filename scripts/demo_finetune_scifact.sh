@@ -16,4 +16,4 @@ STEPS=$($PY -c "import math,sys; print(math.ceil($EPOCHS * sum(1 for _ in open(s
     --eval-data ../shared/data/stsbenchmark/sts-dev.csv
 EXTRA=()
 [ "${SCIFACT:-0}" = 1 ] && EXTRA+=(--scifact)
-$PY benchmarks/eval_training.py "" "$WORK/run/final" "${EXTRA[@]}"
+$PY -m benchmarks.quality.eval_training "" "$WORK/run/final" "${EXTRA[@]}"
