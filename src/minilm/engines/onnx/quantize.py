@@ -6,7 +6,7 @@ channel j divided by s_j = max|x_j|^alpha / max|W_j|^(1 - alpha), the weights' r
 activation ranges measured on calibration batches. Activations are quantized dynamically (per batch, by
 DynamicQuantizeMatMul / QAttention, u8 activations x s8 weights); on CPUs without VNNI the weights keep 7 bits
 (VARIANTS, picked by cpu.py). docs/int8.md has the measured variants;
-benchmarks/int8_variants.py reproduces them.
+benchmarks/int8/variants.py reproduces them.
 """
 
 from __future__ import annotations

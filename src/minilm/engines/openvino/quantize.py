@@ -6,7 +6,7 @@ MatMuls stay fp32 (by name: layer{n}.qkv / .attn_out / .ffn_up / .ffn_down, "att
 activation x activation MatMuls of each layer), and per layer the FFN channels with the largest peaks run apart
 in fp32 (graph.py's `apart`, as onnx-int8 does). Dynamic recipes run `nncf.compress_weights` (int8 weights)
 and let the CPU plugin quantize activations per group of `dynamic_group` channels at run time.
-docs/int8.md has the measured variants; benchmarks/openvino_int8.py reproduces them.
+docs/int8.md has the measured variants; benchmarks/int8/openvino_int8.py reproduces them.
 """
 
 from __future__ import annotations

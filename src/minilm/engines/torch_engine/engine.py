@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - exercised where torch is absent
 # after the check that names the missing extra
 from minilm.engines.torch_engine.bert import Bert, pool
 
-# Batch sizes on a GPU (not yet measured on one: benchmarks/gpu.py --sweep compares others on the machine at hand).
+# Batch sizes on a GPU (not yet measured on one: benchmarks/gpu/gpu.sh --sweep compares others on the machine at hand).
 # Tokens: the orientation figures (H100: forward + mean pooling at 108k sentences/s fp16 on length-sorted
 # batches of 8,192 sentences) put a call's fixed cost far above the CPU's; 64k padded tokens is 256 abstracts of
 # 256 tokens, ~0.4 GB of float16 activations per layer. Rows: no cap of their own (the token budget and the block
