@@ -2,7 +2,7 @@
 
 "pca": a linear projection, seconds for 100,000 points; clusters of sentence vectors overlap in it.
 "tsne": PCA to 50 dimensions, then t-SNE (Barnes-Hut), which keeps neighbourhoods and so shows clusters apart;
-its cost grows with N (benchmarks/cluster_map.py measures both), so "auto" takes it up to TSNE_MAX_POINTS.
+its cost grows with N (benchmarks/quality/cluster_map.py measures both), so "auto" takes it up to TSNE_MAX_POINTS.
 """
 
 from __future__ import annotations
