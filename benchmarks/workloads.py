@@ -8,7 +8,9 @@ from pathlib import Path
 from minilm.eval.datasets import BeirDataset, read_beir, read_stsb
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = next(p for p in (Path.cwd().parent / "shared", ROOT.parent / "shared", Path("/work/shared")) if p.is_dir())
+# the data sets' folder beside the checkout (a missing one shows as the path a reader could not open)
+PLACES = (Path.cwd().parent / "shared", ROOT.parent / "shared", Path("/work/shared"))
+SHARED = next((p for p in PLACES if p.is_dir()), ROOT.parent / "shared")
 DATA = SHARED / "data"
 GOLDEN = SHARED / "golden"
 
