@@ -156,3 +156,7 @@ def fresh_process(module: str, *args: str, sample_rss: float | None = None, time
     if sampler:
         result["rss_samples"] = sampler.samples
     return result
+
+
+if __name__ == "__main__":  # python -m benchmarks.harness: this machine's line, and a bare interpreter's peak RSS
+    emit({"machine": machine(), "peak_rss_mb": peak_rss_mb()})
