@@ -9,6 +9,7 @@ from typing import Any
 
 from minilm.cli.collection import add_collection_options, load_collection, write_rows
 from minilm.cli.options import cosine, positive_int
+from minilm.extras import install_line, require
 
 
 def add_parser(sub: Any) -> None:
@@ -31,7 +32,7 @@ def add_parser(sub: Any) -> None:
         "--plot",
         metavar="FILE",
         default=None,
-        help="also draw the cluster map: .png (pip install '.[plot]') or .html (self-contained)",
+        help=f"also draw the cluster map: .png ({install_line('plot')}) or .html (self-contained)",
     )
     parser.add_argument("--projection", choices=("auto", "pca", "tsne"), default="auto",
                         help="--plot's 2D projection (auto: t-SNE up to 10,000 texts, else PCA)")  # fmt: skip
@@ -41,15 +42,17 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from minilm.index.cluster import communities, kmeans
 
-    if args.plot:
+    if args.plot:  # a missing extra or a wrong file name is said before any work
         from minilm.plot import check_map_path
 
         check_map_path(args.plot)
+    if args.algorithm == "kmeans":
+        require("index", "minilm cluster --algorithm kmeans")
     ids, texts, vectors = load_collection(args)
     if args.algorithm == "kmeans":
-        clusters = kmeans(vectors, args.k, range(2, args.max_k + 1))
+        clusters = kmeans(vectors, args.k, range(2, args.max_k + 1), show_progress=None)
     else:
-        clusters = communities(vectors, args.threshold, args.min_size, args.method)
+        clusters = communities(vectors, args.threshold, args.min_size, args.method, show_progress=None)
     if args.members:
         rows = [{"cluster": c, "id": ids[m], "text": texts[m]} for c, cl in enumerate(clusters) for m in cl.members]
         write_rows(args.output, rows, ["cluster", "id", "text"])

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from minilm.index.dedup import near_duplicates
 
     ids, texts, vectors = load_collection(args)
-    found = near_duplicates(vectors, args.threshold, args.method)
+    found = near_duplicates(vectors, args.threshold, args.method, show_progress=None)
     if args.pairs:
         rows = [{"id_a": ids[a], "id_b": ids[b], "similarity": round(s, 6)} for a, b, s in found.pairs]
         write_rows(args.output, rows, ["id_a", "id_b", "similarity"])

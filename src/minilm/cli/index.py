@@ -9,6 +9,7 @@ from typing import Any
 
 from minilm.cli.options import add_model_options, count, load_model
 from minilm.errors import InputError
+from minilm.extras import require
 from minilm.io.readers import FORMATS, Record, read_records
 
 ADD_HELP = """Add documents from arguments or a file. A row's id comes from --id-field; a row without one (or
@@ -65,6 +66,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
+    require("index", "minilm index create")  # before the model is loaded
     from minilm.index import Index
 
     index = Index.create(args.path, load_model(args), storage=args.storage, search=args.search,
@@ -84,7 +86,10 @@ def run_add(args: argparse.Namespace) -> int:
         return 2
     records, derived = _records(args)
     with Index.open(args.path, writable=True) as index:
-        done = index.update(records) if args.update else index.add(records, replace=args.replace)
+        if args.update:
+            done = index.update(records, show_progress=None)
+        else:
+            done = index.add(records, replace=args.replace, show_progress=None)
     if derived:
         print(f"{derived} documents had no id: each got the first 16 hex digits of its text's sha256 "
               "(see `minilm index list`)", file=sys.stderr)  # fmt: skip

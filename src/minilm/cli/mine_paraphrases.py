@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     ids, texts, vectors = load_collection(args)
     rows = [
         {"id_a": ids[a], "id_b": ids[b], "similarity": round(s, 6), "text_a": texts[a], "text_b": texts[b]}
-        for a, b, s in paraphrase_pairs(vectors, args.top, args.per_item, args.method)
+        for a, b, s in paraphrase_pairs(vectors, args.top, args.per_item, args.method, show_progress=None)
     ]
     write_rows(args.output, rows, ["id_a", "id_b", "similarity", "text_a", "text_b"])
     return 0

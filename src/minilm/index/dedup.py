@@ -43,19 +43,21 @@ def _central_first(vectors: np.ndarray, group: list[int]) -> list[int]:
     return [group[i] for i in np.argsort(-centrality, kind="stable")]
 
 
-def near_duplicates(vectors: np.ndarray, threshold: float = 0.9, method: str = "auto", k: int = 32) -> Duplicates:
-    """Groups of vectors (N, D) linked by cosine >= threshold (union-find over the pairs), largest group first."""
-    i, j, scores = pairs_above(vectors, threshold, method, k)
+def near_duplicates(vectors: np.ndarray, threshold: float = 0.9, method: str = "auto", k: int = 32,
+                    show_progress: bool | None = False) -> Duplicates:  # fmt: skip
+    """Groups of vectors (N, D) linked by cosine >= threshold (union-find over the pairs), largest group first.
+    show_progress: a bar over the pair search (None: when stderr is a terminal and not quiet)."""
+    i, j, scores = pairs_above(vectors, threshold, method, k, show_progress)
     groups = [_central_first(vectors, g) for g in _union_find_groups(len(vectors), i, j)]
     groups.sort(key=lambda g: (-len(g), g[0]))
     pairs = list(zip(i.tolist(), j.tolist(), scores.tolist(), strict=True))
     return Duplicates(pairs, groups)
 
 
-def paraphrase_pairs(vectors: np.ndarray, top: int = 100, per_item: int = 10,
-                     method: str = "auto") -> list[tuple[int, int, float]]:  # fmt: skip
+def paraphrase_pairs(vectors: np.ndarray, top: int = 100, per_item: int = 10, method: str = "auto",
+                     show_progress: bool | None = False) -> list[tuple[int, int, float]]:  # fmt: skip
     """The `top` most similar pairs (i < j, cosine), from each vector's `per_item` nearest neighbours."""
-    idx, scores = knn(vectors, per_item, method)
+    idx, scores = knn(vectors, per_item, method, show_progress)
     best: dict[tuple[int, int], float] = {}
     for a in range(len(idx)):
         for b, s in zip(idx[a].tolist(), scores[a].tolist(), strict=True):

@@ -7,10 +7,13 @@ recomputed exactly. Dedup, communities and paraphrase mining are built on these 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from minilm.errors import InputError
 from minilm.index.vectors import EF_CONSTRUCTION, HNSW_M, faiss_module
+from minilm.progress import progress_bar
 
 EXACT_LIMIT = 50_000
 BLOCK = 1024
@@ -22,8 +25,10 @@ def _method(n: int, method: str) -> str:
     return ("exact" if n <= EXACT_LIMIT else "hnsw") if method == "auto" else method
 
 
-def knn(vectors: np.ndarray, k: int, method: str = "auto") -> tuple[np.ndarray, np.ndarray]:
-    """Each vector's k nearest others: (indices (N, k) int64, cosine (N, k) float32), best first; -1 pads."""
+def knn(vectors: np.ndarray, k: int, method: str = "auto",
+        show_progress: bool | None = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Each vector's k nearest others: (indices (N, k) int64, cosine (N, k) float32), best first; -1 pads.
+    show_progress: a bar over the exact search's rows (None: when stderr is a terminal and not quiet)."""
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     n = len(v)
     k = min(k, max(n - 1, 0))
@@ -44,7 +49,7 @@ def knn(vectors: np.ndarray, k: int, method: str = "auto") -> tuple[np.ndarray, 
         return idx[keep].reshape(n, k).astype(np.int64), scores[keep].reshape(n, k).astype(np.float32)
     idx_out = np.empty((n, k), np.int64)
     score_out = np.empty((n, k), np.float32)
-    for start in range(0, n, BLOCK):
+    for start in _blocks(n, show_progress, "neighbours"):
         sims = v[start : start + BLOCK] @ v.T  # (B, N)
         rows = np.arange(len(sims))
         sims[rows, start + rows] = -np.inf  # not its own neighbour
@@ -56,8 +61,8 @@ def knn(vectors: np.ndarray, k: int, method: str = "auto") -> tuple[np.ndarray, 
     return idx_out, score_out
 
 
-def pairs_above(vectors: np.ndarray, threshold: float, method: str = "auto",
-                k: int = 32) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def pairs_above(vectors: np.ndarray, threshold: float, method: str = "auto", k: int = 32,
+                show_progress: bool | None = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Every pair i < j with cosine >= threshold: (i (P,), j (P,), cosine (P,)), highest first.
 
     Exact for method "exact"; with "hnsw" only pairs among each vector's k nearest candidates are found (their
@@ -68,14 +73,14 @@ def pairs_above(vectors: np.ndarray, threshold: float, method: str = "auto",
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
     if _method(n, method) == "exact":
-        for start in range(0, n, BLOCK):
+        for start in _blocks(n, show_progress, "pairs"):
             sims = v[start : start + BLOCK] @ v[start:].T  # (B, N - start): pairs with j >= i only
             rows, cols = np.nonzero(sims >= threshold)
             upper = cols > rows  # j > i
             left.append(start + rows[upper])
             right.append(start + cols[upper])
     else:
-        idx, _ = knn(v, k, "hnsw")
+        idx, _ = knn(v, k, "hnsw", show_progress)
         rows = np.repeat(np.arange(n), idx.shape[1])
         cols = idx.ravel()
         ok = cols >= 0
@@ -90,3 +95,11 @@ def pairs_above(vectors: np.ndarray, threshold: float, method: str = "auto",
     i, j, scores = i[keep], j[keep], scores[keep]
     order = np.argsort(-scores, kind="stable")
     return i[order].astype(np.int64), j[order].astype(np.int64), scores[order].astype(np.float32)
+
+
+def _blocks(n: int, show_progress: bool | None, desc: str) -> Iterator[int]:
+    """Start rows of the exact search's blocks, with a bar over the rows done (automatic from BLOCK rows)."""
+    with progress_bar(n, show_progress, desc, "row", threshold=BLOCK) as bar:
+        for start in range(0, n, BLOCK):
+            yield start
+            bar.update(min(BLOCK, n - start))

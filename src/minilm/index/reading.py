@@ -13,7 +13,8 @@ from minilm.index.arguments import check_count, check_ids, check_search, check_v
 from minilm.index.filters import check_where
 from minilm.index.opening import IndexState
 from minilm.index.ranking import Hit, search_one, with_documents
-from minilm.pooling import WindowMeans, l2_normalize
+from minilm.long_text import WindowMeans
+from minilm.pooling import l2_normalize
 
 SearchKind = Literal["auto", "exact", "hnsw"]
 

@@ -1,7 +1,7 @@
 """The cluster map: texts as points in 2D coloured by cluster, each cluster labelled by its most central text.
 
 `cluster_map` computes everything a picture needs (coordinates, each text's cluster, the labels and where they
-go, point size and opacity for N); `save_map` hands it to the PNG or the HTML renderer by the file's suffix.
+go, point size and opacity for N); `save_map` (render.py) hands it to the PNG or the HTML renderer.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import colorsys
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -126,26 +125,3 @@ def spread_labels(anchors: np.ndarray, labels: list[str], xy: np.ndarray, rounds
         if not moved:
             break
     return low + pos * span
-
-
-def check_map_path(path: str | Path) -> None:
-    """Refuse a file name save_map cannot write, before any work is done."""
-    if Path(path).suffix.lower() not in (".png", ".html", ".htm"):
-        raise InputError(f"--plot {path}: expected a .png or .html file name")
-
-
-def save_map(drawn: ClusterMap, path: str | Path, title: str | None = None) -> Path:
-    """Write the map to `path`: .png (matplotlib) or .html (a self-contained page: canvas and inline script)."""
-    check_map_path(path)
-    path = Path(path)
-    suffix = path.suffix.lower()
-    title = title or f"{len(drawn.texts):,} texts, {len(drawn.labels)} clusters ({drawn.projection.upper()})"
-    if suffix == ".png":
-        from minilm.plot.png import write_png
-
-        write_png(drawn, path, title)
-    else:
-        from minilm.plot.html import write_html
-
-        write_html(drawn, path, title)
-    return path

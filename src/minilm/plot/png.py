@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minilm.errors import MissingExtraError
+from minilm.extras import missing_module
 from minilm.plot.cluster_map import UNCLUSTERED, ClusterMap
 
 SIZE_INCHES, DPI = (10.0, 7.5), 120  # 1200 x 900 pixels
@@ -15,8 +15,8 @@ def write_png(drawn: ClusterMap, path: Path, title: str) -> None:
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingExtraError("--plot .png needs matplotlib: pip install '.[plot]'") from None
+    except ImportError as exc:
+        raise missing_module("plot", "--plot .png", exc) from None
     fig = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     fig.get_layout_engine().set(w_pad=0.2, h_pad=0.15)  # type: ignore[union-attr,call-arg]  # inches of margin
     FigureCanvasAgg(fig)

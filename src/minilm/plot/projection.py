@@ -11,7 +11,8 @@ import logging
 
 import numpy as np
 
-from minilm.errors import InputError, MissingExtraError
+from minilm.errors import InputError
+from minilm.extras import missing_module
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ def project(vectors: np.ndarray, method: str = "auto", seed: int = 0) -> np.ndar
     try:
         from sklearn.decomposition import PCA
         from sklearn.manifold import TSNE
-    except ImportError:
-        raise MissingExtraError("the cluster map's projection needs scikit-learn: pip install '.[index]'") from None
+    except ImportError as exc:
+        raise missing_module("index", "the cluster map's projection", exc) from None
     x = np.asarray(vectors, dtype=np.float32)
     n = len(x)
     if n < 3:  # nothing to project: the points on a line

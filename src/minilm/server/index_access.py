@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from minilm.errors import MissingExtraError
+from minilm.extras import missing_module
 
 
 @runtime_checkable
@@ -70,5 +70,5 @@ def open_index(path: str | os.PathLike[str]) -> SearchIndex:
     try:
         from minilm.index import Index
     except ImportError as exc:
-        raise MissingExtraError(f"--index {path} needs the index extra: pip install '.[index]' ({exc})") from None
+        raise missing_module("index", f"--index {path}", exc) from None
     return _IndexSearch(Index.open(Path(path)))
