@@ -56,3 +56,23 @@ def test_real_model_matches_golden_and_numpy(golden, real_model) -> None:  # typ
     assert np.abs(vectors - reference).max() < 1e-5
     edge = texts[:40]  # the edge cases: empty, accents, CJK, control characters, literal special tokens, long words
     assert np.abs(vectors[:40] - real_model.encode(edge)).max() < 1e-5
+
+
+def test_inference_goes_through_an_encoder_on_the_live_module(tiny_dir: Path) -> None:
+    """Dev-set evaluation and teachers: an Encoder over a torch engine that shares the module's weights, at the
+    training length, in eval mode (train mode restored after)."""
+    from minilm.encoder import Encoder
+    from minilm.engines.torch_engine.engine import TorchEngine
+
+    model = SentenceModel.from_folder(tiny_dir, max_seq_length=6)
+    encoder = model.encoder()
+    assert isinstance(encoder, Encoder) and isinstance(encoder.engine, TorchEngine)
+    assert encoder.engine.model is model.bert and encoder.max_seq_length == 6
+    texts = ["the cat sat on the mat today is sunny", "hello world"]
+    before = model.encode(texts)
+    assert model.training
+    model.eval()
+    with torch.no_grad():
+        assert np.abs(before - model(texts).numpy()).max() < 1e-6  # the training forward, same tokens and pooling
+        model.bert.embeddings.word_embeddings.weight.mul_(2)  # a training step, as far as the engine can tell
+    assert np.abs(model.encode(texts) - before).max() > 1e-3

@@ -74,19 +74,24 @@ class SentenceModel(nn.Module):
         vectors = pool(self.bert(ids, lengths), lengths, self.pooling.mode).float()
         return F.normalize(vectors, dim=-1) if self.pooling.normalize else vectors
 
-    def encoder(self) -> Encoder:
+    def encoder(self, max_tokens: int | None = None) -> Encoder:
         """An Encoder over the live module: the torch engine on the module's device, sharing its weights (what it
-        computes follows the current parameters and mode; `encode` runs it in eval mode)."""
+        computes follows the current parameters and mode; `encode` runs it in eval mode). max_tokens: padded
+        tokens per call (None: the engine's hints on an accelerator, else the encoder's default)."""
         engine = TorchEngine(self.bert, self.device, threads=None)
         # sha256 names a weights file; a module in training has none
-        return Encoder(self.folder.path.name, self.folder, self.tokenizer, engine, sha256="", source="training")
+        return Encoder(self.folder.path.name, self.folder, self.tokenizer, engine, sha256="", source="training",
+                       max_tokens=max_tokens)  # fmt: skip
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Sentence vectors (N, H) through `encoder()`, in eval mode (train mode restored after)."""
+        """Sentence vectors (N, H) through `encoder()`, in eval mode (train mode restored after). On a CPU a call
+        takes up to batch_size texts of max_seq_length tokens; an accelerator takes the engine's batch sizes."""
         was_training = self.training
         self.eval()
         try:
-            return self.encoder().encode(list(texts), batch_size=batch_size)
+            on_cpu = self.device.type == "cpu"
+            encoder = self.encoder(batch_size * self.max_seq_length if on_cpu else None)
+            return encoder.encode(list(texts), batch_size=batch_size)
         finally:
             self.train(was_training)
 
