@@ -6,7 +6,7 @@ run: `alternate` runs each once per round, in turn, and the median over rounds i
 may be a call in this process or a fresh process (`fresh_process`), so the same loop serves both.
 
 Peak memory is a fresh process's own VmHWM (`peak_rss_mb`, read by the child, reported as its last stdout line).
-`ru_maxrss` is not used: a child started by fork + exec carries its parent's peak over in it.
+`ru_maxrss` is not used: a child started by fork + exec keeps its parent's resident size at the fork in it.
 
 Only the standard library is imported here, so the GPU benchmark can use it from a bare copy of the repository.
 """
