@@ -19,6 +19,7 @@ from minilm.errors import (
     TooLongError,
 )
 from minilm.loading import load
+from minilm.options import EncodeOptions
 from minilm.version import __version__
 
 
@@ -37,6 +38,7 @@ __all__ = [
     "Chunks",
     "DigestMismatchError",
     "EncodeInfo",
+    "EncodeOptions",
     "Encoder",
     "Index",
     "InputError",

@@ -8,27 +8,29 @@ engine -> pooling) -> finish (combine a text's windows -> normalize -> output pr
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 import numpy as np
 
-from minilm import batching, prepare
+from minilm import batching, long_text, prepare
 from minilm.batching import RUN_COST_TOKENS
 from minilm.checkpoint.folder import ModelFolder
 from minilm.config import PoolingMode
 from minilm.engines.base import Engine, hints_of
-from minilm.errors import InputError, TooLongError
-from minilm.inputs import as_texts, as_vectors, check_normalize, check_ranges
-from minilm.pooling import WindowMeans, l2_normalize, pool, unit_rows
-from minilm.precision import PRECISIONS, Precision, quantize
-from minilm.prepare import DEFAULT_OVERLAP, ON_LONG, EncodeInfo, OnLong, Part, Prepared, Tally
+from minilm.errors import InputError
+from minilm.inputs import as_texts, as_vectors, check_ranges
+from minilm.long_text import DEFAULT_OVERLAP, ON_LONG, OnLong, WindowMeans
+from minilm.options import EncodeOptions, Settings
+from minilm.pooling import l2_normalize, pool, unit_rows
+from minilm.precision import Precision, quantize
+from minilm.prepare import EncodeInfo, Part, Prepared, Tally
 from minilm.progress import progress_bar
 from minilm.tokenizer import Tokenizer
 
-__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_OVERLAP", "Chunks", "EncodeInfo", "Encoder", "OnLong", "Prepared"]
+__all__ = ["DEFAULT_MAX_TOKENS", "DEFAULT_OVERLAP", "ON_LONG", "Chunks", "EncodeInfo", "EncodeOptions", "Encoder",
+           "OnLong", "Prepared"]  # fmt: skip
 
 BLOCK = 256  # texts read at a time (the next block is read while this one embeds); also units per chunk part
 DEFAULT_MAX_TOKENS = 1024  # padded tokens per engine call on a CPU (the token budget; see docs/pipeline.md)
@@ -133,42 +135,32 @@ class Encoder:
 
     @overload
     def encode(  # type: ignore[overload-overlap]  # one str gives one array, token states included
-        self, texts: str, batch_size: int = ..., normalize: bool | None = ..., show_progress: bool | None = ...,
-        output: Literal["sentence", "token"] = ..., precision: Precision = ..., on_long: OnLong = ...,
-        chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+        self, texts: str, *, output: Literal["sentence", "token"] = ..., options: EncodeOptions | None = ...,
+        **settings: Unpack[Settings],
     ) -> np.ndarray: ...  # fmt: skip
     @overload
     def encode(
-        self, texts: Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
-        show_progress: bool | None = ..., output: Literal["sentence"] = ..., precision: Precision = ...,
-        on_long: OnLong = ..., chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+        self, texts: Iterable[str], *, output: Literal["sentence"] = ..., options: EncodeOptions | None = ...,
+        **settings: Unpack[Settings],
     ) -> np.ndarray: ...  # fmt: skip
     @overload
     def encode(
-        self, texts: Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
-        show_progress: bool | None = ..., *, output: Literal["token"], precision: Precision = ...,
-        on_long: OnLong = ..., chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+        self, texts: Iterable[str], *, output: Literal["token"], options: EncodeOptions | None = ...,
+        **settings: Unpack[Settings],
     ) -> list[np.ndarray]: ...  # fmt: skip
     @overload
     def encode(
-        self, texts: str | Iterable[str], batch_size: int = ..., normalize: bool | None = ...,
-        show_progress: bool | None = ..., output: str = ..., precision: str = ..., on_long: str = ...,
-        chunk_overlap: int = ..., ranges: np.ndarray | None = ...,
+        self, texts: str | Iterable[str], *, output: str = ..., options: EncodeOptions | None = ...,
+        **settings: Unpack[Settings],
     ) -> np.ndarray | list[np.ndarray]: ...  # fmt: skip
     def encode(
-        self,
-        texts: str | Iterable[str],
-        batch_size: int = 32,
-        normalize: bool | None = None,
-        show_progress: bool | None = None,
-        output: Literal["sentence", "token"] | str = "sentence",
-        precision: Precision | str = "float32",
-        on_long: OnLong | str = "truncate",
-        chunk_overlap: int = DEFAULT_OVERLAP,
-        ranges: np.ndarray | None = None,
+        self, texts: str | Iterable[str], *args: Any, options: EncodeOptions | None = None, **settings: Any
     ) -> np.ndarray | list[np.ndarray]:
         """Embed texts.
 
+        The options are EncodeOptions' fields, by name or in its order after `texts` (batch_size=32,
+        normalize=None, show_progress=None, output="sentence", precision="float32", on_long="truncate",
+        chunk_overlap=32, ranges=None), or one `options=EncodeOptions(...)` (settings given beside it override it).
         Returns a float32 array (N, D) for a list (an empty list gives (0, D)) and (D,) for one str.
         normalize: None follows the model's pipeline (all-MiniLM-L6-v2 has a Normalize module, so its vectors
         are unit length); True / False force L2 normalization on / off (False gives the raw pooled vectors).
@@ -179,51 +171,39 @@ class Encoder:
         several texts).
         on_long: texts over max_seq_length tokens are "truncate"d like the reference (default), truncated
         with a "warn"ing, rejected ("error"), or "chunk"ed into overlapping windows whose mean-pooled
-        vectors are averaged weighted by token count.
+        vectors are averaged weighted by token count (see minilm.long_text).
         """
-        vectors, _ = self.encode_with_info(
-            texts, batch_size, normalize, show_progress, output, precision, on_long, chunk_overlap, ranges
-        )
+        vectors, _ = self._encode(texts, EncodeOptions.of(options, *args, **settings))
         return vectors
 
     def encode_with_info(
-        self,
-        texts: str | Iterable[str],
-        batch_size: int = 32,
-        normalize: bool | None = None,
-        show_progress: bool | None = None,
-        output: Literal["sentence", "token"] | str = "sentence",
-        precision: Precision | str = "float32",
-        on_long: OnLong | str = "truncate",
-        chunk_overlap: int = DEFAULT_OVERLAP,
-        ranges: np.ndarray | None = None,
+        self, texts: str | Iterable[str], *args: Any, options: EncodeOptions | None = None, **settings: Any
     ) -> tuple[np.ndarray | list[np.ndarray], EncodeInfo]:
         """Like encode, and also returns EncodeInfo (token counts, truncated flags, chunk counts, exact counts)."""
+        return self._encode(texts, EncodeOptions.of(options, *args, **settings))
+
+    def _encode(self, texts: str | Iterable[str], o: EncodeOptions) -> tuple[np.ndarray | list[np.ndarray], EncodeInfo]:
         items, single = as_texts(texts)
-        normalize = check_normalize(normalize)
-        self._check_options(output, precision, on_long, batch_size, chunk_overlap)
-        if output == "token" and on_long == "chunk":
-            raise InputError("on_long='chunk' gives one vector per text; it cannot return token states")
-        if output == "sentence":
-            ranges = check_ranges(ranges, self.dimension)
+        long_text.check_overlap(o.on_long, o.chunk_overlap, self.max_seq_length)
+        ranges = check_ranges(o.ranges, self.dimension) if o.output == "sentence" else None
         tally = Tally(len(items), self.max_seq_length)
-        means = WindowMeans(len(items), self.dimension, weighted=on_long == "chunk")
+        means = WindowMeans(len(items), self.dimension, weighted=o.on_long == "chunk")
         states: list[np.ndarray] = []
-        with progress_bar(len(items), show_progress) as bar:
-            for part in self._parts(items, on_long, chunk_overlap):
+        with progress_bar(len(items), o.show_progress) as bar:
+            for part in self._parts(items, o.on_long, o.chunk_overlap):
                 tally.add(part)
-                self._check_long(part, on_long)
-                if output == "token":
-                    states += self._run(part.units, batch_size, self.max_tokens, tokens=True)
+                long_text.refuse_long(part, o.on_long, self.max_seq_length)
+                if o.output == "token":
+                    states += self._run(part.units, o.batch_size, self.max_tokens, tokens=True)
                 else:
                     lengths = np.array([len(u) for u in part.units])
-                    means.add(np.asarray(part.owners), lengths, self.embed_units(part.units, batch_size))
+                    means.add(np.asarray(part.owners), lengths, self.embed_units(part.units, o.batch_size))
                 bar.update(part.finished)
         info = tally.info()
-        self._warn_long(info, on_long)
-        if output == "token":
+        long_text.warn_long(info, o.on_long, self.max_seq_length, stacklevel=3)
+        if o.output == "token":
             return (states[0] if single else states), info
-        vectors = self._finalize(means.result(), normalize, precision, ranges)
+        vectors = self._finalize(means.result(), o.normalize, o.precision, ranges)
         return (vectors[0] if single else vectors), info
 
     def encode_chunks(
@@ -235,9 +215,9 @@ class Encoder:
         A text that fits in max_seq_length is one window covering it; longer texts are split into windows of
         max_seq_length tokens with `overlap` tokens shared by neighbours.
         """
-        normalize = check_normalize(normalize)
+        o = EncodeOptions(batch_size=batch_size, normalize=normalize, on_long="chunk", chunk_overlap=overlap)
         prepared = self.prepare(texts, "chunk", overlap)
-        vectors = self._finalize(self.embed_units(prepared.units, batch_size), normalize, "float32", None)
+        vectors = self._finalize(self.embed_units(prepared.units, o.batch_size), o.normalize, "float32", None)
         bounds = np.searchsorted(prepared.owners, np.arange(len(prepared.info.chunks) + 1))
         return [
             Chunks(vectors[a:b], prepared.spans[a:b], [len(u) for u in prepared.units[a:b]])
@@ -250,13 +230,14 @@ class Encoder:
         """Texts -> units for the engine under the long-text policy (see Prepared). Reads of each text only what
         the policy needs: a bounded prefix (truncate/warn/error), or the whole text piece by piece (chunk)."""
         items, _ = as_texts(texts)
-        self._check_options("sentence", "float32", on_long, 1, chunk_overlap)
+        o = EncodeOptions(on_long=on_long, chunk_overlap=chunk_overlap)
+        long_text.check_overlap(o.on_long, o.chunk_overlap, self.max_seq_length)
         all_parts = []
-        for part in self._parts(items, on_long, chunk_overlap):
-            self._check_long(part, on_long)
+        for part in self._parts(items, o.on_long, o.chunk_overlap):
+            long_text.refuse_long(part, o.on_long, self.max_seq_length)
             all_parts.append(part)
         prepared = prepare.gather(all_parts, len(items), self.max_seq_length)
-        self._warn_long(prepared.info, on_long)
+        long_text.warn_long(prepared.info, o.on_long, self.max_seq_length, stacklevel=2)
         return prepared
 
     def plan(self, lengths: Sequence[int], batch_size: int, max_tokens: int) -> Iterator[np.ndarray]:
@@ -291,20 +272,19 @@ class Encoder:
         """One vector per input (N, D) from the units' pooled vectors (U, D): a text's windows combined (mean
         weighted by token count), normalized as the model's Normalize module does unless `normalize` says,
         then cast to `precision`."""
-        normalize = check_normalize(normalize)
+        o = EncodeOptions(normalize=normalize, precision=precision, ranges=ranges)
         n = len(prepared.info.token_counts)
-        self._check_options("sentence", precision, "truncate", 1, DEFAULT_OVERLAP)
-        ranges = check_ranges(ranges, self.dimension)
+        ranges = check_ranges(o.ranges, self.dimension)
         if pooled.shape != (len(prepared.units), self.dimension):
             raise InputError(f"pooled has shape {pooled.shape}, expected ({len(prepared.units)}, {self.dimension})")
         means = WindowMeans(n, self.dimension, weighted=not np.array_equal(prepared.owners, np.arange(n)))
         means.add(prepared.owners, np.array([len(u) for u in prepared.units]), pooled)
-        return self._finalize(means.result(), normalize, precision, ranges)
+        return self._finalize(means.result(), o.normalize, o.precision, ranges)
 
     # -- internals -----------------------------------------------------------------------------------------
     def _parts(self, items: list[str], on_long: str, overlap: int) -> Iterator[Part]:
         """The units of items in parts; beyond one block, the next part is read while the caller embeds this one."""
-        parts = prepare.parts(self.tokenizer, items, on_long, overlap, self.block)
+        parts = long_text.parts(self.tokenizer, items, on_long, overlap, self.block)
         return batching.ahead(parts) if len(items) > self.block else parts
 
     def _normalizes(self, normalize: bool | None) -> bool:
@@ -315,43 +295,6 @@ class Encoder:
                   ranges: np.ndarray | None) -> np.ndarray:  # fmt: skip
         vectors = l2_normalize(vectors) if self._normalizes(normalize) else vectors
         return quantize(vectors, precision, ranges=ranges)
-
-    def _check_options(self, output: str, precision: str, on_long: str, batch_size: int, overlap: int) -> None:
-        if output not in ("sentence", "token"):
-            raise InputError(f"output {output!r} is unknown; expected 'sentence' or 'token'")
-        if precision not in PRECISIONS:
-            raise InputError(f"precision {precision!r} is unknown; expected one of {PRECISIONS}")
-        if output == "token" and precision != "float32":
-            raise InputError("output='token' returns float32 token states; precision must be 'float32'")
-        if on_long not in ON_LONG:
-            raise InputError(f"on_long {on_long!r} is unknown; expected one of {ON_LONG}")
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise InputError(f"batch_size must be a positive int, got {batch_size!r}")
-        if on_long == "chunk" and (not isinstance(overlap, int) or not 0 <= overlap < self.max_seq_length - 2):
-            raise InputError(f"chunk overlap must be an int in [0, {self.max_seq_length - 3}], got {overlap!r}")
-
-    def _check_long(self, part: Part, on_long: str) -> None:
-        """on_long="error": a TooLongError naming the first text over the limit (one unit per text here)."""
-        if on_long != "error":
-            return
-        limit = self.max_seq_length
-        for owner, tokens, exact in zip(part.owners, part.tokens, part.exact, strict=True):
-            if tokens > limit:
-                raise TooLongError(
-                    f"input {owner} has {'' if exact else 'at least '}{tokens} tokens, over the model's limit of "
-                    f"{limit}; use on_long='truncate' or 'chunk'"
-                )
-
-    def _warn_long(self, info: EncodeInfo, on_long: str) -> None:
-        long = np.flatnonzero(info.truncated)
-        if on_long == "warn" and len(long):
-            first = int(long[0])
-            at_least = "" if info.exact[first] else "at least "
-            warnings.warn(
-                f"{len(long)} texts over {self.max_seq_length} tokens were truncated (first: input {first}, "
-                f"{at_least}{info.token_counts[first]} tokens); on_long='chunk' embeds them whole",
-                stacklevel=4,
-            )
 
     def _run(self, units: Sequence[Sequence[int]], batch_size: int, max_tokens: int, tokens: bool = False) -> Any:
         """Run the engine over id lists in length-sorted batches; pooled (U, D) or a list of token states."""
@@ -368,4 +311,3 @@ class Encoder:
             for r, i in enumerate(rows):
                 states_out[i] = np.array(states[r, : lens[r]], dtype=np.float32)
         return states_out
-

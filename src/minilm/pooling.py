@@ -24,31 +24,6 @@ def pool(states: np.ndarray, lengths: np.ndarray, mode: PoolingMode) -> np.ndarr
     raise ValueError(f"pooling mode {mode!r} is unknown")
 
 
-class WindowMeans:
-    """Each input's vector: its units' pooled vectors averaged, weighted by their token counts (a text embedded as
-    several windows), accumulated part by part. weighted=False: one unit per input, whose vector is kept as is."""
-
-    def __init__(self, n: int, dimension: int, weighted: bool = True):
-        self.sums = np.zeros((n, dimension), dtype=np.float32)
-        self.weights = np.zeros(n, dtype=np.float32)
-        self.weighted = weighted
-
-    def add(self, owners: np.ndarray, lengths: np.ndarray, pooled: np.ndarray) -> None:
-        """owners (U,) input index of each unit, lengths (U,) its tokens, pooled (U, D)."""
-        if not self.weighted:
-            self.sums[owners] = pooled
-            return
-        weights = lengths.astype(np.float32)
-        np.add.at(self.sums, owners, pooled * weights[:, None])
-        np.add.at(self.weights, owners, weights)
-
-    def result(self) -> np.ndarray:
-        """(n, D) float32."""
-        if not self.weighted:
-            return self.sums
-        return self.sums / np.maximum(self.weights, np.float32(1))[:, None]
-
-
 def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     """Rows scaled to unit L2 norm (torch.nn.functional.normalize: norm clamped at eps)."""
     norms = np.linalg.norm(x, axis=-1, keepdims=True)

@@ -1,27 +1,15 @@
-"""From texts to units: the token-id lists the model reads ([CLS] ... [SEP], at most max_seq_length each), under
-the long-text policy, with each unit's owner (input index) and character span.
+"""From texts to units: the token-id lists the model reads ([CLS] ... [SEP], at most max_seq_length each), with
+each unit's owner (input index) and character span, and what an encode reports about its texts (EncodeInfo).
 
-truncate / warn / error: one unit per text, its first max_seq_length - 2 word pieces, read from a prefix just
-long enough (see tokenizer.py), so a text's token count is exact only when the whole text was read; for a cut text
-it is a lower bound. chunk: every window of every text, streamed piece by piece; counts are exact.
-Texts are read in blocks, and windows handed on in parts of a bounded number of units, so memory follows the
-block, not the input.
+Which units a text gives (one cut to the limit, or every window) is the long-text policy: minilm.long_text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
-
-from minilm.chunking import Windower
-from minilm.tokenizer import Tokenizer
-
-OnLong = Literal["truncate", "warn", "error", "chunk"]
-ON_LONG = ("truncate", "warn", "error", "chunk")
-DEFAULT_OVERLAP = 32  # tokens shared by neighbouring chunk windows
 
 
 @dataclass(frozen=True)
@@ -76,41 +64,6 @@ class Part:
         self.spans.append(span)
         self.tokens.append(tokens)
         self.exact.append(exact)
-
-
-def parts(tokenizer: Tokenizer, texts: Sequence[str], on_long: str, overlap: int, block: int) -> Iterator[Part]:
-    """The units of texts, in parts: a block of `block` texts at a time; chunk windows in parts of <= block units."""
-    for start in range(0, len(texts), block):
-        batch = texts[start : start + block]
-        if on_long == "chunk":
-            yield from _windows(tokenizer, batch, start, overlap, block)
-        else:
-            yield _heads(tokenizer, batch, start)
-
-
-def _heads(tokenizer: Tokenizer, texts: Sequence[str], offset: int) -> Part:
-    part = Part(finished=len(texts))
-    n = tokenizer.max_length - 2
-    for i, (text, head) in enumerate(zip(texts, tokenizer.heads(texts, n), strict=True)):
-        end = head.end if head.found > n else len(text)
-        part.add([tokenizer.cls_id, *head.ids, tokenizer.sep_id], offset + i, (0, end), head.found + 2, head.complete)
-    return part
-
-
-def _windows(tokenizer: Tokenizer, texts: Sequence[str], offset: int, overlap: int, max_units: int) -> Iterator[Part]:
-    makers = [Windower(tokenizer.max_length, overlap, tokenizer.cls_id, tokenizer.sep_id) for _ in texts]
-    part = Part()
-    for round_ in tokenizer.scan(texts, lambda i: False):
-        for i, run in round_:
-            made = makers[i].feed(run.ids, run.offsets) + (makers[i].close() if run.done else [])
-            for w in made:
-                part.add(w.ids, offset + i, (w.start, w.end), w.new_tokens, True)
-            part.finished += run.done
-        if len(part.units) >= max_units:
-            yield part
-            part = Part()
-    if part.units:
-        yield part
 
 
 class Tally:

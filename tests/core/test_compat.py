@@ -397,3 +397,48 @@ def test_backend_openvino_runs_the_openvino_engine(tiny_dir: Path) -> None:  # o
     assert model.encoder.engine.name == "openvino"
     reference = SentenceTransformer(str(tiny_dir), engine="numpy").encode(["the cat sat", "a dog"])
     assert np.abs(model.encode(["the cat sat", "a dog"]) - reference).max() < 1e-5
+
+
+class CountingEngine:
+    """The model's engine, counting the texts it runs."""
+
+    def __init__(self, inner):  # type: ignore[no-untyped-def]
+        self.inner, self.rows = inner, 0
+
+    def forward(self, ids, lengths):  # type: ignore[no-untyped-def]
+        self.rows += len(ids)
+        return self.inner.forward(ids, lengths)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        if name == "pooled":
+            raise AttributeError(name)  # every run goes through forward, where it is counted
+        return getattr(self.inner, name)
+
+
+def test_output_value_none_runs_the_model_once(model: SentenceTransformer) -> None:
+    texts = ["the cat sat", "a happy person", "hello world today"]
+    expected = model.encode(texts)
+    model.encoder.engine = counting = CountingEngine(model.encoder.engine)
+    features = model.encode(texts, output_value=None)
+    assert counting.rows == len(texts)  # one forward pass per text, as the reference's
+    for row, feature in zip(expected, features, strict=True):
+        np.testing.assert_allclose(feature["sentence_embedding"], row, atol=1e-6, rtol=0)
+
+
+def test_tensor_outputs_without_torch_name_the_install_line(model: SentenceTransformer, monkeypatch) -> None:
+    from minilm.extras import install_line
+
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # import torch fails
+    with pytest.raises(minilm.MissingExtraError, match="tensor outputs") as caught:
+        model.encode("the cat", convert_to_tensor=True)
+    assert install_line("train") in str(caught.value) and "pip install torch)" not in str(caught.value)
+
+
+def test_the_module_view_does_not_import_the_model() -> None:
+    import ast
+
+    import minilm.compat.modules as modules
+
+    tree = ast.parse(Path(modules.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "minilm.compat.model" not in imported  # no circle compat.model <-> compat.modules

@@ -183,3 +183,37 @@ def test_normalize_defaults_to_the_models_pipeline(tmp_path) -> None:
     assert not np.isclose(np.linalg.norm(default), 1.0)
     assert np.array_equal(default, raw_model.encode("the cat", normalize=False))
     assert np.isclose(np.linalg.norm(raw_model.encode("the cat", normalize=True)), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"precision": "fp16"}, r"precision 'fp16' is unknown; expected one of \('float32', 'int8'"),
+        ({"on_long": "clip"}, r"on_long 'clip' is unknown; expected one of \('truncate', 'warn', 'error', 'chunk'\)"),
+        ({"output": "tokens"}, r"output 'tokens' is unknown; expected one of \('sentence', 'token'\)"),
+        ({"batch_size": 0}, "batch_size must be a positive int, got 0"),
+        ({"normalize": "no"}, "normalize is 'no'"),
+        ({"on_long": "chunk", "chunk_overlap": -1}, "chunk overlap must be a non-negative int, got -1"),
+        ({"output": "token", "on_long": "chunk"}, "cannot return token states"),
+    ],
+)
+def test_encode_options_are_checked_where_they_are_made(settings, says) -> None:
+    with pytest.raises((minilm.InputError, minilm.InputTypeError), match=says):
+        minilm.EncodeOptions(**settings)
+
+
+def test_one_options_value_or_the_keywords_encode_alike(tiny) -> None:
+    texts = [LONG, "hello", "the cat"]
+    options = minilm.EncodeOptions(batch_size=2, on_long="chunk", chunk_overlap=4, precision="int8")
+    expected = tiny.encode(texts, batch_size=2, on_long="chunk", chunk_overlap=4, precision="int8")
+    assert np.array_equal(tiny.encode(texts, options=options), expected)
+    assert np.array_equal(tiny.encode(texts, 2, None, None, "sentence", "int8", "chunk", 4), expected)  # by position
+    assert np.array_equal(
+        tiny.encode(texts, options=options, precision="float32"),
+        tiny.encode(texts, 2, on_long="chunk", chunk_overlap=4),
+    )
+    assert options == minilm.EncodeOptions(batch_size=2, on_long="chunk", chunk_overlap=4, precision="int8")
+    with pytest.raises(minilm.InputTypeError, match="option 'batch_size' twice"):
+        tiny.encode(texts, 2, batch_size=3)
+    with pytest.raises(minilm.InputTypeError, match=r"unknown options \['on_lng'\]"):
+        tiny.encode(texts, on_lng="chunk")

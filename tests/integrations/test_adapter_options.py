@@ -70,3 +70,26 @@ def test_load_options_with_a_loaded_encoder_are_refused(
     with pytest.raises(minilm.InputError, match=f"{named}: the model passed is an Encoder already loaded"):
         make(tiny, **options)
     assert make(tiny) is tiny  # without them it is used as loaded
+
+
+@pytest.mark.parametrize("make", ADAPTERS)
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"batch_size": 0}, "batch_size must be a positive int, got 0"),
+        ({"on_long": "clip"}, "on_long 'clip' is unknown"),
+    ],
+)
+def test_encode_options_are_checked_when_the_adapter_is_made(
+    make: Callable[..., Encoder], tiny: Encoder, options: dict[str, Any], says: str
+) -> None:
+    if make is _llamaindex and "batch_size" in options:
+        options = {"embed_batch_size": options["batch_size"]}
+    if make is _chroma:
+        from minilm.integrations.chroma import MiniLMEmbeddingFunction
+
+        with pytest.raises(minilm.InputError, match=says):
+            MiniLMEmbeddingFunction(tiny, **options)
+        return
+    with pytest.raises(minilm.InputError, match=says):
+        make(tiny, **options)

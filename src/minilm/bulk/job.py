@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from minilm.encoder import DEFAULT_OVERLAP, ON_LONG, Encoder, OnLong
+from minilm.encoder import DEFAULT_OVERLAP, Encoder, OnLong
 from minilm.errors import InputError
-from minilm.precision import PRECISIONS
+from minilm.options import EncodeOptions
 
 DEFAULT_SHARD_SIZE = 100_000  # rows per part file: the unit of resume (memory is bounded by the read batch)
 CALIBRATION_ROWS = 4096  # first input rows whose float32 vectors fix the int8 / uint8 ranges for the whole job
@@ -52,14 +52,17 @@ class Job:
         return job
 
     def check(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise InputError(f"precision {self.precision!r} is unknown; expected one of {PRECISIONS}")
-        if self.on_long not in ON_LONG:
-            raise InputError(f"on_long {self.on_long!r} is unknown; expected one of {ON_LONG}")
-        for name in ("shard_size", "batch_size", "calibration_rows"):
+        self.options()  # precision, on_long, batch_size, chunk overlap: checked where EncodeOptions is made
+        for name in ("shard_size", "calibration_rows"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive int, got {value!r}")
+
+    def options(self) -> EncodeOptions:
+        """The encode options of the job's rows (int8 / uint8 with the job's ranges once calibrated; no bar)."""
+        return EncodeOptions(batch_size=self.batch_size, normalize=self.normalized, show_progress=False,
+                             precision=self.precision, on_long=self.on_long, chunk_overlap=self.chunk_overlap,
+                             ranges=self.ranges_array())  # fmt: skip
 
     @property
     def calibrated(self) -> bool:

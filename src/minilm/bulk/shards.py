@@ -35,10 +35,7 @@ def schema(job: Job) -> Any:
 def encode_table(encoder: Encoder, job: Job, texts: list[str], ids: list[str]) -> Any:
     """One batch of rows as an Arrow table in the shard schema."""
     try:
-        vectors, info = encoder.encode_with_info(texts, batch_size=job.batch_size, normalize=job.normalized,
-                                                 show_progress=False, precision=job.precision,
-                                                 on_long=job.on_long, chunk_overlap=job.chunk_overlap,
-                                                 ranges=job.ranges_array())  # fmt: skip
+        vectors, info = encoder.encode_with_info(texts, options=job.options())
     except TooLongError as exc:
         raise TooLongError(f"{exc} (inputs counted from the row with id {ids[0]!r})") from None
     assert isinstance(vectors, np.ndarray)  # sentence output: one (N, D) array

@@ -32,8 +32,9 @@ from minilm.engines.base import Checkpoint
 from minilm.errors import InputError
 from minilm.inputs import as_texts
 from minilm.loading import load
-from minilm.pooling import l2_normalize
-from minilm.precision import PRECISIONS, quantize
+from minilm.options import EncodeOptions
+from minilm.pooling import l2_normalize, pool
+from minilm.precision import quantize
 
 log = logging.getLogger(__name__)
 OUTPUT_VALUES = ("sentence_embedding", "token_embeddings", None)
@@ -195,23 +196,24 @@ class SentenceTransformer:
         self.to(device)  # the reference moves the model to encode(device=...) and leaves it there
         if output_value not in OUTPUT_VALUES:
             raise InputError(f"output_value {output_value!r} is not supported; expected one of {OUTPUT_VALUES}")
-        if precision not in PRECISIONS:
-            raise InputError(f"precision {precision!r} is unknown; expected one of {PRECISIONS}")
+        # precision is applied here, after truncate_dim and normalize_embeddings, as the reference does
+        asked = EncodeOptions(batch_size=batch_size, show_progress=show_progress_bar, precision=precision)
+        run = asked.replace(precision="float32")
         dim = options.check_truncate_dim(truncate_dim if truncate_dim is not None else self.truncate_dim)
         resolved = self._resolve_prompt(prompt, prompt_name)
         texts = [resolved + text for text in texts] if resolved else texts
         as_tensors = convert_to_tensor or not convert_to_numpy
         if output_value == "sentence_embedding":
-            vectors = self.encoder.encode(texts, batch_size=batch_size, show_progress=show_progress_bar)
+            vectors = self.encoder.encode(texts, options=run)
             vectors = vectors[:, :dim] if dim is not None else vectors
             vectors = quantize(l2_normalize(vectors) if normalize_embeddings else vectors, precision)
             return outputs.sentences(vectors, single, convert_to_numpy, convert_to_tensor)
-        states = self.encoder.encode(texts, batch_size=batch_size, show_progress=show_progress_bar, output="token")
+        if output_value is None and precision != "float32":
+            raise NotImplementedError(f"encode(output_value=None, precision={precision!r}): only float32")
+        states = self.encoder.encode(texts, output="token", options=run)
         if output_value == "token_embeddings":
             return outputs.tokens(outputs.quantize_tokens(states, precision), single, as_tensors)
-        if precision != "float32":
-            raise NotImplementedError(f"encode(output_value=None, precision={precision!r}): only float32")
-        return self._features(texts, states, dim, resolved, single, as_tensors, batch_size)
+        return self._features(texts, states, dim, resolved, single, as_tensors)
 
     def _texts(self, inputs: Any, kwargs: dict[str, Any]) -> tuple[list[str], bool]:
         """The texts (from `inputs`, or the older keyword `sentences`); any other keyword is refused."""
@@ -240,10 +242,11 @@ class SentenceTransformer:
         return prompt or ""
 
     def _features(self, texts: list[str], states: list[np.ndarray], dim: int | None, prompt: str, single: bool,
-                  as_tensors: bool, batch_size: int) -> Any:  # fmt: skip
-        """output_value=None: per text, what the reference's forward pass produced for it."""
+                  as_tensors: bool) -> Any:  # fmt: skip
+        """output_value=None: per text, what the reference's forward pass produced for it (from one run of the
+        model: the sentence vectors are the token states pooled and normalized as the model's pipeline does)."""
         ids = [np.array(t, dtype=np.int64) for t in self.encoder.tokenize(texts)]
-        vectors = self.encoder.encode(texts, batch_size=batch_size)[:, :dim]
+        vectors = self._sentence_vectors(states)[:, :dim]
         parts = {
             "input_ids": ids,
             "attention_mask": [np.ones_like(i) for i in ids],
@@ -256,6 +259,13 @@ class SentenceTransformer:
         if prompt:
             extra["prompt_length"] = len(self.encoder.tokenize(prompt)[0]) - 1
         return outputs.features(parts, extra, single, as_tensors)
+
+    def _sentence_vectors(self, states: list[np.ndarray]) -> np.ndarray:
+        """(N, D) float32: each text's token states (T, D) pooled, then normalized when the model has Normalize."""
+        mode = self.encoder.config.pooling.mode
+        rows = [pool(s[None], np.array([len(s)]), mode)[0] for s in states]
+        vectors = np.stack(rows) if rows else np.zeros((0, self.encoder.dimension), dtype=np.float32)
+        return l2_normalize(vectors) if self.encoder.config.pooling.normalize else vectors.astype(np.float32)
 
     def encode_query(self, inputs: str | list[str] | None = None, prompt_name: str | None = None,
                      prompt: str | None = None, **kwargs: Any) -> Any:  # fmt: skip

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from minilm.compat.model import SentenceTransformer
-    from minilm.compat.tokenizer import TokenizerView
+from minilm.compat.tokenizer import TokenizerView
+from minilm.encoder import Encoder
+
+
+class Model(Protocol):
+    """What the module view reads of the drop-in (compat.model.SentenceTransformer), without importing it."""
+
+    max_seq_length: int
+    encoder: Encoder
+
+    @property
+    def tokenizer(self) -> TokenizerView: ...
 
 
 class TransformerModule:
     """A view of the model's first module; max_seq_length reads and sets the model's own."""
 
-    def __init__(self, model: SentenceTransformer):
+    def __init__(self, model: Model):
         self._model = model
 
     @property

@@ -6,15 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from minilm.errors import MissingExtraError
+from minilm.extras import missing_module
 from minilm.precision import int8_ranges, quantize
 
 
 def _torch() -> Any:
     try:
         import torch
-    except ImportError:
-        raise MissingExtraError("tensor outputs need torch (pip install torch)") from None
+    except ImportError as exc:
+        raise missing_module("train", "tensor outputs (convert_to_tensor=True, convert_to_numpy=False)", exc) from None
     return torch
 
 

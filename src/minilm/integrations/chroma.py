@@ -20,8 +20,9 @@ from typing import Any
 from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.encoder import Encoder
 from minilm.integrations.encoders import embed, require, resolve_encoder
+from minilm.options import EncodeOptions
 
-require("chromadb", "chromadb", "chroma")
+require("chromadb", "chroma")
 
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space  # noqa: E402
 from chromadb.utils.embedding_functions import register_embedding_function  # noqa: E402
@@ -43,13 +44,14 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
                  batch_size: int = 32, on_long: str = "truncate", device: str | None = None):  # fmt: skip
-        self.encoder = resolve_encoder(model, engine, threads, on_long, device)
+        self.options = EncodeOptions(batch_size=batch_size, on_long=on_long)  # checked before any loading
+        self.encoder = resolve_encoder(model, engine, threads, device)
         self.model = model.name if isinstance(model, Encoder) else str(model or DEFAULT_MODEL)
         self.engine, self.threads, self.batch_size, self.on_long = engine, threads, batch_size, on_long
         self.device = device
 
     def __call__(self, input: Documents) -> Embeddings:
-        vectors = embed(self.encoder, list(input), self.batch_size, self.on_long)  # (N, D) float32
+        vectors = embed(self.encoder, list(input), self.options)  # (N, D) float32
         return list(vectors)
 
     @staticmethod

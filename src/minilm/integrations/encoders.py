@@ -9,8 +9,9 @@ import numpy as np
 
 from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.encoder import Encoder
-from minilm.errors import MissingExtraError
+from minilm.extras import missing_module
 from minilm.loading import load, refuse_load_options
+from minilm.options import EncodeOptions
 
 
 @functools.lru_cache(maxsize=8)
@@ -22,35 +23,29 @@ def shared_encoder(model: str, engine: str = "auto", threads: int | None = None,
     return load(model, engine=engine, threads=threads, device=device)
 
 
-def resolve_encoder(model: str | Encoder | None, engine: str, threads: int | None, on_long: str,
+def resolve_encoder(model: str | Encoder | None, engine: str, threads: int | None,
                     device: str | None = None) -> Encoder:  # fmt: skip
-    """The adapter's encoder: the one passed in, or the shared one for `model`; checks `on_long` up front.
+    """The adapter's encoder: the one passed in, or the shared one for `model`.
 
     engine, threads and device say how to load a model: given with an Encoder already loaded, they would change
     nothing, so they raise InputError instead of being ignored.
     """
     if isinstance(model, Encoder):
         refuse_load_options(model, engine=engine, threads=threads, device=device)
-        encoder = model
-    else:
-        encoder = shared_encoder(str(model or DEFAULT_MODEL), engine, threads, device)
-    encoder.encode([], on_long=on_long)  # the encoder's own check names bad values
-    return encoder
+        return model
+    return shared_encoder(str(model or DEFAULT_MODEL), engine, threads, device)
 
 
-def embed(encoder: Encoder, texts: list[str], batch_size: int, on_long: str) -> np.ndarray:
+def embed(encoder: Encoder, texts: list[str], options: EncodeOptions) -> np.ndarray:
     """(N, D) float32 vectors of `texts`, as the adapters hand them to their frameworks."""
-    return np.asarray(encoder.encode(list(texts), batch_size=batch_size, on_long=on_long))
+    return np.asarray(encoder.encode(list(texts), options=options))
 
 
-def require(module: str, distribution: str, extra: str) -> None:
-    """Raise MissingExtraError naming the pip command when `module` cannot be imported."""
+def require(module: str, extra: str) -> None:
+    """Raise MissingExtraError naming the install line of `extra` when `module` cannot be imported."""
     try:
         found = importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:  # a parent package (llama_index of llama_index.core) is missing
         found = False
     if not found:
-        raise MissingExtraError(
-            f"minilm.integrations.{extra} needs {distribution}, which is not installed: "
-            f"pip install '.[{extra}]' (in a minilm checkout)"
-        )
+        raise missing_module(extra, f"minilm.integrations.{extra}")

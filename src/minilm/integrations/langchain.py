@@ -13,8 +13,9 @@ import asyncio
 
 from minilm.encoder import Encoder
 from minilm.integrations.encoders import embed, require, resolve_encoder
+from minilm.options import EncodeOptions
 
-require("langchain_core", "langchain-core", "langchain")
+require("langchain_core", "langchain")
 
 from langchain_core.embeddings import Embeddings  # noqa: E402
 
@@ -32,12 +33,13 @@ class MiniLMEmbeddings(Embeddings):
 
     def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
                  batch_size: int = 32, on_long: str = "truncate", device: str | None = None):  # fmt: skip
-        self.encoder = resolve_encoder(model, engine, threads, on_long, device)
+        self.options = EncodeOptions(batch_size=batch_size, on_long=on_long)  # checked before any loading
+        self.encoder = resolve_encoder(model, engine, threads, device)
         self.batch_size, self.on_long = batch_size, on_long
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One unit-length vector (a list of 384 floats) per text."""
-        return embed(self.encoder, texts, self.batch_size, self.on_long).tolist()
+        return embed(self.encoder, texts, self.options).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         """The vector of one query text (the model embeds queries and documents alike)."""

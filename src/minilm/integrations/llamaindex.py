@@ -16,8 +16,9 @@ from typing import Any
 from minilm.checkpoint.known import DEFAULT_MODEL
 from minilm.encoder import Encoder
 from minilm.integrations.encoders import embed, require, resolve_encoder
+from minilm.options import EncodeOptions
 
-require("llama_index.core", "llama-index-core", "llamaindex")
+require("llama_index.core", "llamaindex")
 
 from llama_index.core.base.embeddings.base import BaseEmbedding  # noqa: E402
 from pydantic import Field, PrivateAttr  # noqa: E402
@@ -43,17 +44,23 @@ class MiniLMEmbedding(BaseEmbedding):
     def __init__(self, model: str | Encoder | None = None, engine: str = "auto", threads: int | None = None,
                  embed_batch_size: int = 32, on_long: str = "truncate", device: str | None = None,
                  **kwargs: Any):  # fmt: skip
+        EncodeOptions(batch_size=embed_batch_size, on_long=on_long)  # checked before any loading
         name = model.name if isinstance(model, Encoder) else str(model or DEFAULT_MODEL)
         fields: dict[str, Any] = {"engine": engine, "threads": threads, "on_long": on_long, "device": device}
         super().__init__(model_name=name, embed_batch_size=embed_batch_size, **fields, **kwargs)
-        self._encoder = resolve_encoder(model, engine, threads, on_long, device)
+        self._encoder = resolve_encoder(model, engine, threads, device)
+
+    @property
+    def options(self) -> EncodeOptions:
+        """The encode options of the current fields (LlamaIndex may set embed_batch_size after creation)."""
+        return EncodeOptions(batch_size=self.embed_batch_size, on_long=self.on_long)
 
     @classmethod
     def class_name(cls) -> str:
         return "MiniLMEmbedding"
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return embed(self._encoder, texts, self.embed_batch_size, self.on_long).tolist()
+        return embed(self._encoder, texts, self.options).tolist()
 
     def _get_text_embedding(self, text: str) -> list[float]:
         return self._get_text_embeddings([text])[0]
