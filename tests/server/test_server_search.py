@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -189,3 +190,115 @@ def test_filters_are_applied_or_refused_never_ignored(indexed_server) -> None:
     for value in (["fr"], {"$eq": "fr"}, None):
         refused = search(server, {"query": "the dog", "k": 5, "filter": {"lang": value}})
         assert refused.status_code == 422 and "filter.lang is" in refused.json()["error"], refused.text
+
+
+def test_hostile_filters_are_4xx_naming_the_limit(indexed_server) -> None:
+    from minilm.index.filters import MAX_FILTER_KEYS
+
+    server, _ = indexed_server
+    many = search(server, {"query": "the dog", "filter": {f"f{i}": i for i in range(600)}})
+    assert many.status_code == 400, many.text
+    assert f"where has 600 fields; a filter takes at most {MAX_FILTER_KEYS}" in many.json()["error"]
+    nul = search(server, {"query": "the dog", "filter": {"la\u0000ng": "fr"}})
+    assert nul.status_code == 400 and "holds a NUL character" in nul.json()["error"], nul.text
+    lone = httpx.post(f"{server.url}/search", content=b'{"query": "the dog", "filter": {"\\ud800": 1}}',
+                      headers={"content-type": "application/json"}, timeout=60)  # fmt: skip
+    assert 400 <= lone.status_code < 500, lone.text
+    quoted = search(server, {"query": "the dog", "filter": {'la"ng': "fr", "lang": "fr"}})
+    assert quoted.status_code == 200 and quoted.json()["hits"] == []  # no document has the field 'la"ng'
+
+
+def _versioned(n: int, version: int) -> str:
+    return f"doc{n} version{version} " + f"v{version} " * 30
+
+
+def test_include_document_is_read_in_the_hits_snapshot_while_a_writer_replaces_it(tmp_path: Path) -> None:
+    """A writer replaces and deletes documents while /search include_document runs on a real server: every hit's
+    document is the version its window came from (never null, never another version)."""
+    from minilm.index import Index
+
+    model_dir = write_tiny_model(tmp_path / "model")
+    model = minilm.load(model_dir, engine="numpy")
+    ids = [f"d{n}" for n in range(20)]
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((20, model.dimension))
+    writer = Index.create(tmp_path / "ix", model, cache=False)
+    writer.add([_versioned(n, 0) for n in range(20)], ids=ids, vectors=vectors)
+    server = start_server(tmp_path, "--model", str(model_dir), "--index", str(tmp_path / "ix"))
+    stop = threading.Event()
+
+    def write() -> None:
+        version = 0
+        while not stop.is_set():
+            version += 1
+            writer.add([_versioned(n, version) for n in range(20)], ids=ids, vectors=vectors, replace=True)
+            writer.delete(ids[version % 4 :: 4])
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    mixed, seen = [], 0
+    try:
+        with httpx.Client(timeout=60) as client:
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                r = client.post(f"{server.url}/search", json={"query": vectors[0].tolist(), "k": 20,
+                                                              "include_document": True})  # fmt: skip
+                assert r.status_code == 200, r.text
+                for hit in r.json()["hits"]:
+                    seen += 1
+                    document = hit["document"]
+                    if document is None or document[hit["start"] : hit["end"]] != hit["text"]:
+                        mixed.append(hit)
+    finally:
+        stop.set()
+        thread.join(30)
+        stop_server(server)
+        writer.close()
+    assert seen > 100 and mixed == [], f"{len(mixed)} of {seen} hits with a document of another version"
+
+
+def _peak_rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+
+
+def test_include_document_bytes_are_capped_per_response(tmp_path: Path) -> None:
+    """100 documents of 1 MB, k=100, four requests at once: the server's peak RSS grows by far less than the
+    documents' size, and the client is told which documents were cut."""
+    from minilm.index import Index
+    from minilm.server.search_route import DOCUMENT_BYTES
+
+    model_dir = write_tiny_model(tmp_path / "model")
+    model = minilm.load(model_dir, engine="numpy")
+    with Index.create(tmp_path / "ix", model, chunk=False, cache=False) as ix:  # one window per document
+        for start in range(0, 100, 10):
+            texts = [f"doc{n} " + "word " * 200_000 for n in range(start, start + 10)]
+            ix.add(texts, ids=[f"d{n}" for n in range(start, start + 10)])
+    server = start_server(tmp_path, "--model", str(model_dir), "--index", str(tmp_path / "ix"))
+    try:
+        assert httpx.post(f"{server.url}/search", json={"query": "doc1 word", "k": 3}, timeout=60).status_code == 200
+        before = _peak_rss_mb(server.process.pid)
+        body = {"query": "doc1 word", "k": 100, "include_document": True}
+        results: list[httpx.Response] = []
+
+        def ask() -> None:
+            results.append(httpx.post(f"{server.url}/search", json=body, timeout=120))
+
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        grown = _peak_rss_mb(server.process.pid) - before
+    finally:
+        stop_server(server)
+    assert [r.status_code for r in results] == [200] * 4
+    hits = results[0].json()["hits"]
+    assert len(hits) == 100 and len(results[0].content) < DOCUMENT_BYTES + 2_000_000
+    kept = sum(len(h["document"].encode()) for h in hits)
+    assert DOCUMENT_BYTES - 4 <= kept <= DOCUMENT_BYTES
+    whole = [h for h in hits if not h["document_truncated"]]
+    assert whole and all(len(h["document"]) == 1_000_003 + len(h["id"]) for h in whole)
+    assert all(h["document"][h["start"] : h["end"]] == h["text"] for h in whole)
+    assert sum(h["document_truncated"] for h in hits) == 100 - len(whole)
+    assert grown < 300, f"peak RSS grew by {grown:.0f} MB"

@@ -29,26 +29,33 @@ class SearchIndex(Protocol):
         ...
 
 
-def hit_to_dict(hit: Any) -> dict[str, Any]:
+def hit_to_dict(hit: Any, documents: bool = False) -> dict[str, Any]:
     """One hit as the JSON object /search returns: id, score, text, metadata, and the span [start, end) of the
-    matching window in the document when the index reports one."""
+    matching window in the document when the index reports one; documents=True: its document and whether it
+    was cut (`document`, `document_truncated`)."""
     if isinstance(hit, Mapping):
         fields: dict[str, Any] = dict(hit)
     else:
-        keys = ("id", "doc_id", "score", "text", "metadata", "start", "end")
+        keys = ("id", "doc_id", "score", "text", "metadata", "start", "end", "document", "document_truncated")
         fields = {key: getattr(hit, key) for key in keys if hasattr(hit, key)}
     out = {"id": fields.get("id", fields.get("doc_id")), "score": float(fields["score"]),
            "text": fields.get("text"), "metadata": fields.get("metadata")}  # fmt: skip
     if fields.get("start") is not None and fields.get("end") is not None:
         out["start"], out["end"] = int(fields["start"]), int(fields["end"])
+    if documents:
+        out["document"] = fields.get("document")
+        out["document_truncated"] = bool(fields.get("document_truncated", False))
     return out
 
 
-def add_documents(index: SearchIndex, hits: list[dict[str, Any]]) -> None:
-    """Give each hit its whole document text, from an index that can look one up (`document(id)`)."""
-    lookup = getattr(index, "document", None)
-    for hit in hits:
-        hit["document"] = lookup(hit["id"]) if lookup is not None else None
+def search_with_documents(index: SearchIndex, query: np.ndarray, k: int, filter: Mapping[str, Any] | None,
+                          budget: int) -> Sequence[Any]:  # fmt: skip
+    """The hits with their documents, read with them in one snapshot, at most `budget` UTF-8 bytes of documents
+    in all, from an index that can (`search_documents`); from another, the plain hits (no documents)."""
+    both = getattr(index, "search_documents", None)
+    if both is None:
+        return index.search(query, k, filter)
+    return list(both(query, k, filter, budget))
 
 
 class _IndexSearch:
@@ -60,9 +67,10 @@ class _IndexSearch:
     def search(self, query: np.ndarray, k: int, filter: Mapping[str, Any] | None = None) -> Sequence[Any]:
         return self.index.search(query, k=k, where=dict(filter) if filter else None)
 
-    def document(self, doc_id: str) -> str | None:
-        found = self.index.get(doc_id)
-        return None if found is None else str(found[0])
+    def search_documents(self, query: np.ndarray, k: int, filter: Mapping[str, Any] | None,
+                         budget: int) -> Sequence[Any]:  # fmt: skip
+        return self.index.search(query, k=k, where=dict(filter) if filter else None, documents=True,
+                                 document_bytes=budget)  # fmt: skip
 
 
 def open_index(path: str | os.PathLike[str]) -> SearchIndex:
