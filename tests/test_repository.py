@@ -27,6 +27,24 @@ def test_a_session_scoped_real_model_load_leaves_the_real_user_cache_alone(
     assert digests_stamp(session_home.real_minilm_home) == session_home.real_digests
 
 
+def test_a_fresh_session_writes_nothing_into_a_known_real_home(tmp_path: Path) -> None:
+    """A whole pytest session, run with HOME pointing at an empty folder and no cache variables set: the
+    session-scoped real-model load and the test leave that home as empty as they found it."""
+    home = tmp_path / "real-home"
+    home.mkdir()
+    cleared = ("MINILM_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "HF_HOME", "HF_HUB_CACHE")
+    env = {k: v for k, v in os.environ.items() if k not in cleared} | {
+        "HOME": str(home),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+    inner = f"{Path(__file__).relative_to(ROOT)}::test_the_golden_set_was_made_from_the_weights_the_tests_load"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", inner], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    assert list(home.iterdir()) == []
+
+
 def test_child_processes_inherit_the_session_home(session_home: SessionHome, tmp_path: Path) -> None:
     """What a subprocess or a Ray worker started by a test resolves as its home and minilm cache."""
     env = {k: v for k, v in os.environ.items() if k != "MINILM_HOME"}
