@@ -66,6 +66,29 @@ def test_merged_requests_match_the_library_in_order(tiny) -> None:
     batcher.close()
 
 
+def test_each_window_is_planned_once_and_each_batch_is_one_engine_call(tiny) -> None:
+    """The batcher's plan is the engine calls: nothing below it plans the batch again."""
+    expected, units = tiny.encode(TEXTS, normalize=False), tiny.prepare(TEXTS).units
+    plans: list[list[int]] = []
+    plan = tiny.plan
+
+    def counted(lengths, batch_size, max_tokens):  # type: ignore[no-untyped-def]
+        cuts = list(plan(lengths, batch_size, max_tokens))
+        plans.append([len(rows) for rows in cuts])
+        return iter(cuts)
+
+    tiny.plan = counted
+    gate = Gate(tiny.engine)
+    gate.permits.release(1000)
+    tiny.engine = gate
+    batcher = Batcher(tiny, max_batch_tokens=24, max_batch_size=3, max_queue=100, workers=1)
+    pooled = batcher.submit(units).result(timeout=30)
+    batcher.close()
+    np.testing.assert_allclose(pooled, expected, atol=1e-6, rtol=0)
+    assert len(plans) >= 1 and sum(map(sum, plans)) == len(TEXTS)  # only the batcher's windows were planned
+    assert gate.calls == sum(map(len, plans))  # one engine call per planned batch
+
+
 def test_concurrent_requests_share_batches(tiny) -> None:
     expected = tiny.encode(TEXTS[2:], normalize=False)
     gate = Gate(tiny.engine)

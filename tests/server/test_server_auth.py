@@ -39,6 +39,11 @@ def test_requests_need_one_of_the_keys(keyed_server) -> None:
         bad.embeddings.create(model="m", input="the cat")
 
 
+def test_ready_line_says_keys_are_required(keyed_server) -> None:
+    assert f"ready on {keyed_server.url}: " in keyed_server.log.read_text()
+    assert "2 workers, API keys required (2 accepted)" in keyed_server.log.read_text()
+
+
 def test_health_and_metrics_stay_open(keyed_server) -> None:
     assert httpx.get(f"{keyed_server.url}/health").status_code == 200
     assert httpx.get(f"{keyed_server.url}/metrics").status_code == 200

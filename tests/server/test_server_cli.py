@@ -117,6 +117,22 @@ def test_key_sources_and_errors(tmp_path: Path) -> None:
         read_api_keys(None, tmp_path / "empty")
 
 
+def test_key_file_format(tmp_path: Path) -> None:
+    """UTF-8 with or without a BOM, '#' starts a comment anywhere on a line, a key is Bearer-token characters."""
+    keys = tmp_path / "keys"
+    keys.write_bytes("\ufeffalpha-1 # first\n\tbeta/2+==\t#second\n#gamma\n".encode())
+    assert read_api_keys(None, keys) == {"alpha-1", "beta/2+=="}
+    keys.write_text("good\nhas space\n")
+    with pytest.raises(InputError, match=r"line 2: the key holds ' ' \(U\+0020\) at position 3") as caught:
+        read_api_keys(None, keys)
+    assert "has" not in str(caught.value).split(":", 1)[1]  # the key itself is never repeated
+    keys.write_bytes(b"\xff\xfekey\n")
+    with pytest.raises(InputError, match="is not UTF-8"):
+        read_api_keys(None, keys)
+    with pytest.raises(InputError, match=r"\$MINILM_API_KEYS item 2: the key holds '\\ufeff'"):
+        read_api_keys("ok,\ufeffbad")
+
+
 def test_config_checks_its_limits() -> None:
     assert ServerConfig(host="127.0.0.2").is_loopback and ServerConfig(host="::1").is_loopback
     assert not ServerConfig(host="0.0.0.0").is_loopback
@@ -139,3 +155,22 @@ def test_missing_extra_names_the_pip_command(module: str) -> None:
     assert done.returncode == 1
     assert "pip install '.[server]'" in done.stderr and module.replace("_", "-") in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_says_on_stderr_when_it_is_ready(tmp_path: Path, tiny_dir: Path) -> None:
+    """Without -v the one line `minilm serve` writes: where it listens, the model, engine, workers and keys."""
+    import time
+
+    from tests.server.serving import start_server, stop_server
+
+    server = start_server(tmp_path, "--model", str(tiny_dir), "--workers", "3")
+    try:
+        line = (f"minilm serve: ready on {server.url}: model {tiny_dir}, engine numpy, 3 workers, no API key "
+                "required")  # fmt: skip
+        for _ in range(100):
+            if server.log.read_text():
+                break
+            time.sleep(0.1)
+        assert server.log.read_text().splitlines() == [line]
+    finally:
+        stop_server(server)

@@ -71,3 +71,20 @@ def test_foreign_token_ids_are_refused_own_ids_embed(real_server, real_model) ->
     assert ids[0] == 101 and ids[-1] == 102
     r = httpx.post(url, json={"model": "m", "input": [ids], "encoding_format": "float"}, timeout=600)
     np.testing.assert_allclose(r.json()["data"][0]["embedding"], real_model.encode(TEXTS[0]), atol=1e-6, rtol=0)
+
+
+def test_embed_all_gives_the_library_token_states(real_server, real_model) -> None:  # type: ignore[no-untyped-def]
+    """TEI's POST /embed_all: per input, one 384-float vector per token the model reads ([CLS] ... [SEP])."""
+    texts = [*TEXTS, "Crème brûlée à la carte", "word " * 400]  # accents; a text cut at 256 tokens
+    r = httpx.post(f"{real_server.url}/embed_all", json={"inputs": texts}, timeout=600)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    expected = real_model.encode(texts, output="token")
+    assert [len(g) for g in got] == [len(ids) for ids in real_model.tokenize(texts)] == [len(e) for e in expected]
+    assert len(got[-1]) == 256
+    for states, want in zip(got, expected, strict=True):
+        np.testing.assert_allclose(np.array(states, dtype=np.float32), want, atol=1e-5, rtol=0)
+    one = httpx.post(f"{real_server.url}/embed_all", json={"inputs": TEXTS[0]}, timeout=600).json()
+    np.testing.assert_allclose(np.array(one[0], dtype=np.float32), expected[0], atol=1e-5, rtol=0)
+    refused = httpx.post(f"{real_server.url}/embed_all", json={"inputs": texts[-1], "truncate": False}, timeout=600)
+    assert refused.status_code == 413 and "over the model's limit of 256" in refused.json()["error"]

@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import Any
+import sys
+import time
+from typing import TYPE_CHECKING, Any
 
 from minilm.cli.options import add_model_options, load_model
 from minilm.encoder import DEFAULT_MAX_TOKENS
+
+if TYPE_CHECKING:
+    from minilm.encoder import Encoder
+    from minilm.server.config import ServerConfig
 
 log = logging.getLogger("minilm.serve")
 
@@ -42,6 +48,10 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--max-inputs", type=int, default=2048, help="inputs per request")
     parser.add_argument("--max-payload", type=int, default=8 * 1024 * 1024, help="request body bytes (413 past it)")
     parser.add_argument("--max-input-chars", type=int, default=100_000, help="characters per text (413 past it)")
+    parser.add_argument("--max-tokenize-tokens", type=int, default=131_072,
+                        help="tokens per POST /tokenize request, all inputs together (413 past it)")  # fmt: skip
+    parser.add_argument("--max-embed-all-tokens", type=int, default=8_192,
+                        help="tokens per POST /embed_all request, all inputs together (413 past it)")  # fmt: skip
     parser.add_argument(
         "--max-queue-tokens",
         type=int,
@@ -86,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         max_payload_bytes=args.max_payload,
         max_input_chars=args.max_input_chars,
         max_queue_tokens=args.max_queue_tokens,
+        max_tokenize_tokens=args.max_tokenize_tokens,
+        max_embed_all_tokens=args.max_embed_all_tokens,
         api_keys=read_api_keys(os.environ.get(API_KEYS_ENV), args.api_key_file),
         cors_origins=tuple(args.cors_origin),
         shutdown_timeout_s=args.shutdown_timeout,
@@ -102,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
             API_KEYS_ENV,
         )
     index = open_index(args.index) if args.index else None
-    app = create_app(config, lambda: load_model(args), index)
+    running: list[Any] = []  # the uvicorn server and the bound address, once known: the ready line waits for them
+    app = create_app(config, lambda: load_model(args), index, on_ready=lambda encoder: _ready(encoder, config, running))
 
     import uvicorn  # after minilm.server, whose import check names the missing extra
 
@@ -110,13 +123,35 @@ def run(args: argparse.Namespace) -> int:
                               access_log=args.verbose, **uvicorn_settings(config))  # fmt: skip
     server = uvicorn.Server(settings)
     if config.port != 0:
+        running.extend([server, _url(config.host, config.port)])
         server.run()
         return 0
     sock = settings.bind_socket()  # port 0: the system picks a free one; say which
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    log.warning("--port 0: listening on http://%s:%d", host, sock.getsockname()[1])
+    url = _url(config.host, sock.getsockname()[1])
+    running.extend([server, url])
+    log.warning("--port 0: listening on %s", url)
     server.run(sockets=[sock])
     return 0
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def _ready(encoder: Encoder, config: ServerConfig, running: list[Any]) -> None:
+    """One line on stderr once the model answers and the server listens: where, what, and whether keys are needed
+    (called on the model-loading thread)."""
+    deadline = time.monotonic() + 60
+    while not (running and running[0].started) and time.monotonic() < deadline:
+        if running and running[0].should_exit:
+            return
+        time.sleep(0.02)
+    if not running or not running[0].started:
+        return  # uvicorn never came up: it reports why itself
+    keys = f"API keys required ({len(config.api_keys)} accepted)" if config.api_keys else "no API key required"
+    workers = f"{config.workers} worker{'s' if config.workers != 1 else ''}"
+    print(f"minilm serve: ready on {running[1]}: model {config.model_id}, engine {encoder.engine.name}, {workers}, "
+          f"{keys}", file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _port(value: str) -> int:

@@ -1,8 +1,9 @@
 """The FastAPI app factory: routes, error handlers, middleware, and the model's lifecycle.
 
-Middleware, outermost first: request metrics -> CORS (when configured) -> API keys -> request body (size cap,
-read deadline, JSON only) -> routes.
-Every error is a JSON body (errors.py); a request the server cannot understand is a 4xx, never a 500.
+Middleware, outermost first: request metrics -> no framing (every response) -> request-head size -> CORS (when
+configured) -> API keys -> request body (size cap, read deadline, JSON only) -> routes.
+Every error is a JSON body (errors.py); a request the server cannot understand is a 4xx, never a 500: any
+MinilmError a route raises is one (the library's refusals of the request's input or arguments).
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 
 from minilm.encoder import Encoder
-from minilm.errors import InputError
+from minilm.errors import IndexLockedError, MinilmError, TooLongError, shown
 from minilm.server import openai, page, search_route, tei
 from minilm.server.auth import AuthMiddleware
 from minilm.server.config import ServerConfig
 from minilm.server.errors import ApiError, error_response
+from minilm.server.framing import NoFramingMiddleware
 from minilm.server.index_access import SearchIndex
 from minilm.server.metrics import RequestMetricsMiddleware
-from minilm.server.request_body import RequestBodyMiddleware
+from minilm.server.request_body import HeadLimitMiddleware, RequestBodyMiddleware
 from minilm.server.schemas import ROOT_TAGS, Health
-from minilm.server.service import ClientGoneError, Service
+from minilm.server.service import ClientGoneError, OnReady, Service
 from minilm.version import __version__
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,11 @@ log = logging.getLogger(__name__)
 CLIENT_CLOSED = 499  # nginx's status for "the client closed the connection": only ever seen in metrics
 
 
-def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: SearchIndex | None = None) -> FastAPI:
-    """An app serving the model that `loader` returns (called on a background thread at startup)."""
-    service = Service(config, loader, index)
+def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: SearchIndex | None = None,
+               on_ready: OnReady | None = None) -> FastAPI:  # fmt: skip
+    """An app serving the model that `loader` returns (called on a background thread at startup); `on_ready`
+    is called with the encoder once it is loaded and warmed up (when /health turns ok)."""
+    service = Service(config, loader, index, on_ready)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +71,8 @@ def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: Searc
     if config.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+    app.add_middleware(HeadLimitMiddleware, on_reject=lambda why: rejected.labels(why).inc())
+    app.add_middleware(NoFramingMiddleware)
     routes = frozenset(app.openapi()["paths"])  # the API's paths: metric labels for anything else are "other"
     app.add_middleware(RequestMetricsMiddleware, metrics=service.metrics, routes=routes)
     return app
@@ -119,9 +125,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             message = _unreadable_body(exc.__cause__)
         return error_response(request.url.path, exc.status_code, message, headers=exc.headers)
 
-    @app.exception_handler(InputError)
-    async def input_error(request: Request, exc: InputError) -> Response:
-        return error_response(request.url.path, 400, str(exc))
+    @app.exception_handler(MinilmError)
+    async def minilm_error(request: Request, exc: MinilmError) -> Response:
+        """The library refused something in the request (a text, a filter, an id): a 4xx with its message."""
+        return error_response(request.url.path, _status_of(exc), str(exc))
 
     @app.exception_handler(ClientGoneError)
     async def client_gone(request: Request, exc: ClientGoneError) -> Response:
@@ -131,6 +138,15 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
         return error_response(request.url.path, 500, f"internal error ({type(exc).__name__}); see the server log")
+
+
+def _status_of(exc: MinilmError) -> int:
+    """The 4xx of a library error: 413 for a text over the token limit, 409 for an index held by a writer."""
+    if isinstance(exc, TooLongError):
+        return 413
+    if isinstance(exc, IndexLockedError):
+        return 409
+    return 400
 
 
 def _unreadable_body(cause: BaseException | None) -> str:
@@ -152,13 +168,18 @@ def _describe(errors: object) -> str:
         if e.get("type") == "extra_forbidden":
             parts.append(f"{where}: unknown field; this route does not take it (check its spelling)")
         else:
-            parts.append(f"{where}: {str(e.get('msg')).removeprefix('Value error, ')}")
+            message = str(e.get("msg")).removeprefix("Value error, ")
+            parts.append(f"{where}: {message if len(message) <= MAX_DETAIL else shown(message, MAX_DETAIL)}")
     return "; ".join(parts) or "the request body does not match the schema"
 
 
+MAX_DETAIL = 300  # characters of one validation message; a field name (a client's key) is cut to ECHO_LIMIT
+
+
 def _loc(error: dict[str, object]) -> list[str]:
-    """An error's location without POST /'s tag (which of embed / similarity the body was read as)."""
-    loc = [str(p) for p in error.get("loc", ())]  # type: ignore[attr-defined]
+    """An error's location without POST /'s tag (which of embed / similarity the body was read as); a long part
+    (an unknown key a client sent) shown cut."""
+    loc = [p if len(p) <= 60 else shown(p) for p in map(str, error.get("loc", ()))]  # type: ignore[call-overload]
     if len(loc) > 1 and loc[0] == "body" and loc[1] in ROOT_TAGS:
         del loc[1]
     return loc

@@ -3,13 +3,13 @@
 Requests submit units (token-id lists from Encoder.prepare). Each request's units are ordered longest first; a
 worker takes a window of pending units from the requests in arrival order (a few batches' worth), cuts it into
 length-sorted batches (Encoder.plan: at most max_batch_size rows, about max_batch_tokens padded tokens, split
-where padding would cost more than another engine call), runs each through Encoder.embed_units (one engine call
-per planned batch) and scatters the pooled vectors back into each request's rows. With two workers, one batch
-runs in the engine's thread pool while the other runs beside it on its worker's thread. A request's units may
-span several windows; its pooled vectors come back in its own order once all are done (the caller finishes them
-with Encoder.finish). The queue is bounded in units and in tokens: past either, submit raises QueueFullError, so
-a burst costs a 429, not memory (a request over the token bound alone is taken only when nothing waits). A
-cancelled request's remaining units are dropped before they reach the engine.
+where padding would cost more than another engine call), runs each as planned through Encoder.embed_batch (one
+engine call, not planned again) and scatters the pooled vectors back into each request's rows. With two
+workers, one batch runs in the engine's thread pool while the other runs beside it on its worker's thread. A
+request's units may span several windows; its pooled vectors come back in its own order once all are done (the
+caller finishes them with Encoder.finish). The queue is bounded in units and in tokens: past either, submit
+raises QueueFullError, so a burst costs a 429, not memory (a request over the token bound alone is taken only
+when nothing waits). A cancelled request's remaining units are dropped before they reach the engine.
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ class Batcher:
             units = [job.units[row] for job, row in items]
             started = time.perf_counter()
             try:
-                pooled = self.encoder.embed_units(units, self.max_batch_size, self.max_batch_tokens)  # (B, D)
+                pooled = self.encoder.embed_batch(units)  # (B, D)
             except Exception as exc:  # the engine failed: every request in the batch gets the error
                 log.exception("engine failed on a batch of %d inputs", len(items))
                 for job, _ in items:

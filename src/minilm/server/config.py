@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class ServerConfig:
     max_payload_bytes: int = 8 * 1024 * 1024  # request body size; past this, 413
     max_input_chars: int = 100_000  # characters per text (the model reads ~1,500 of them); past this, 413
     max_queue_tokens: int = 65_536  # tokens waiting for the engine; past this, requests get 429 (one always fits)
+    max_tokenize_tokens: int = 131_072  # tokens per POST /tokenize request, all inputs together; past this, 413
+    max_embed_all_tokens: int = 8_192  # tokens per POST /embed_all request (each a 384-float vector); past, 413
     api_keys: frozenset[str] = field(default_factory=frozenset)  # empty: no authentication
     cors_origins: tuple[str, ...] = ()  # allowed origins ("*" for any); empty: CORS off
     shutdown_timeout_s: float = 30.0  # how long in-flight requests may take to finish on shutdown
@@ -44,7 +47,7 @@ class ServerConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive int, got {value!r}")
-        for name in ("max_input_chars", "max_queue_tokens"):
+        for name in ("max_input_chars", "max_queue_tokens", "max_tokenize_tokens", "max_embed_all_tokens"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise InputError(f"{name} must be a positive int, got {getattr(self, name)!r}")
         if self.max_queue < self.max_inputs:
@@ -72,16 +75,43 @@ class ServerConfig:
             return False
 
 
+KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-._~+/=")
+"""The characters of a Bearer token (RFC 6750's token68); a key holding any other is refused when read."""
+
+
 def read_api_keys(env: str | None = None, key_file: str | os.PathLike[str] | None = None) -> frozenset[str]:
-    """Keys from a comma-separated env value and/or a file (one key per line, '#' comments allowed)."""
-    keys = {k.strip() for k in (env or "").split(",") if k.strip()}
+    """Keys from a comma-separated env value and/or a key file.
+
+    The key file is UTF-8 (a leading byte-order mark is dropped), one key per line; everything from a `#` to the
+    end of its line is a comment, blank lines are skipped and spaces around a key are stripped. A key is made of
+    Bearer-token characters (letters, digits, `-._~+/=`): any other character (a space inside a key, a stray
+    BOM or control character) is an error naming the line, so no key silently becomes one that never matches.
+    Error messages never repeat a key.
+    """
+    keys: set[str] = set()
+    for i, key in enumerate((k.strip() for k in (env or "").split(",")), start=1):
+        if key:
+            keys.add(_checked_key(key, f"${API_KEYS_ENV} item {i}"))
     if key_file is not None:
         path = Path(key_file)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            text = path.read_bytes().decode("utf-8-sig")
         except OSError as exc:
             raise InputError(f"API key file {path} could not be read ({exc.strerror})") from None
-        keys |= {line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")}
+        except UnicodeDecodeError as exc:
+            raise InputError(f"API key file {path} is not UTF-8 text (byte {exc.start})") from None
+        for number, line in enumerate(text.splitlines(), start=1):
+            key = line.split("#", 1)[0].strip()
+            if key:
+                keys.add(_checked_key(key, f"API key file {path} line {number}"))
         if not keys:
             raise InputError(f"API key file {path} holds no key (one per line expected)")
     return frozenset(keys)
+
+
+def _checked_key(key: str, where: str) -> str:
+    bad = next((c for c in key if c not in KEY_CHARS), None)
+    if bad is not None:
+        raise InputError(f"{where}: the key holds {bad!r} (U+{ord(bad):04X}) at position {key.index(bad)}; a key "
+                         "is letters, digits and -._~+/= only (a '#' starts a comment)")  # fmt: skip
+    return key

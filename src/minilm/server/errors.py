@@ -10,7 +10,11 @@ from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
 
-from minilm.errors import MinilmError
+from minilm.errors import MinilmError, shown
+
+MAX_MESSAGE_CHARS = 2_000
+"""An error message longer than this is cut (with its length said): the last guard against echoed input, after
+each message's own minilm.errors.shown."""
 
 # HTTP status -> the error type word of each dialect
 _OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
@@ -36,6 +40,10 @@ class ApiError(MinilmError):
 def error_response(path: str, status: int, message: str, param: str | None = None, code: str | None = None,
                    headers: Mapping[str, str] | None = None) -> JSONResponse:  # fmt: skip
     """The JSON error body for a request path, in the dialect its clients expect."""
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = f"{message[:MAX_MESSAGE_CHARS]}... (message cut: {len(message):,} characters)"
+    if param is not None and len(param) > 200:
+        param = shown(param, 200)
     if path.startswith("/v1/"):
         body: dict[str, object] = {
             "error": {

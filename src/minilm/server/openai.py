@@ -22,6 +22,7 @@ async def embeddings(body: EmbeddingRequest, request: Request, service: ServiceD
     check_embedding_ctx_length=False) are refused rather than embedded as nonsense.
 
     usage counts the tokens the model saw ([CLS] and [SEP] included) with the model's own tokenizer.
+    dimensions=N (1..384) returns each vector's first N components scaled back to unit length, as OpenAI does.
     """
     encoder = service.ready_encoder()
     problem = check_dimensions(body.dimensions, encoder.dimension)
@@ -29,12 +30,12 @@ async def embeddings(body: EmbeddingRequest, request: Request, service: ServiceD
         raise ApiError(400, problem, param="dimensions")
     raw = body.input
     if isinstance(raw, list) and raw and isinstance(raw[0], int):
-        units = service.units_from_ids([raw])
+        prepared = service.prepare_ids([raw])
     elif isinstance(raw, list) and raw and isinstance(raw[0], list):
-        units = service.units_from_ids(raw)
+        prepared = service.prepare_ids(raw)
     else:
-        units = await service.units_from_texts(raw)
-    done = await service.embed(units, request, "/v1/embeddings")
+        prepared = await service.prepare_texts(raw)
+    done = await service.embed(prepared, request, "/v1/embeddings", dimensions=body.dimensions)
     tokens = sum(done.token_counts)
     if body.encoding_format == "base64":
         items = [{"object": "embedding", "index": i, "embedding": vector_b64(v)} for i, v in enumerate(done.vectors)]

@@ -16,8 +16,9 @@ router = APIRouter(include_in_schema=False)
 FILES = {"/ui": ("index.html", "text/html; charset=utf-8"), "/ui/app.js": ("app.js", "text/javascript; charset=utf-8"),
          "/ui/style.css": ("style.css", "text/css; charset=utf-8")}  # fmt: skip
 PATHS = frozenset(FILES)
-# The page runs only its own script and style and talks only to this server.
-POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:"
+# The page runs only its own script and style, talks only to this server, and no other site may frame it.
+POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+          "frame-ancestors 'none'")  # fmt: skip
 
 
 def _read(name: str) -> bytes:

@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from minilm.errors import shown
+
 Texts = StrictStr | list[StrictStr]
 
 
@@ -37,28 +39,28 @@ def check_truncation_direction(value: object) -> object:
     """TEI's truncation_direction: only "right" (keep the start of a text) is implemented."""
     if value in ("right", "Right"):
         return value
-    raise ValueError(f"truncation_direction {value!r} is not supported: this server keeps the start of a long text "
-                     "(\"right\"); cut the text yourself to keep its end")  # fmt: skip
+    raise ValueError(f"truncation_direction {shown(value)} is not supported: this server keeps the start of a "
+                     "long text (\"right\"); cut the text yourself to keep its end")  # fmt: skip
 
 
 def check_prompt_name(value: object) -> object:
     """TEI's prompt_name: this server applies no prompts, so only null is accepted."""
     if value is None:
         return value
-    raise ValueError(f"prompt_name {value!r} is not supported: this server applies no prompts; prepend the prompt "
+    raise ValueError(f"prompt_name {shown(value)} is not supported: this server applies no prompts; prepend the prompt "
                      "text to each input yourself")  # fmt: skip
 
 
 def check_dimensions(dimensions: int | None, model_dimension: int) -> str | None:
-    """Why `dimensions` cannot be served (None when it can): the model's vectors are not truncatable.
+    """Why `dimensions` cannot be served (None when it can): 1 ... the model's dimension.
 
-    all-MiniLM-L6-v2 was not trained for shorter prefixes (no Matryoshka loss), so a cut vector would be a worse
-    embedding returned without a word; only the model's own dimension is accepted.
+    A shorter vector is the first N components, scaled back to unit length when the model normalizes (OpenAI's
+    `dimensions`). all-MiniLM-L6-v2 was not trained for it (no Matryoshka loss): docs/server.md gives the loss.
     """
-    if dimensions is None or dimensions == model_dimension:
+    if dimensions is None or 1 <= dimensions <= model_dimension:
         return None
-    return (f"dimensions is {dimensions}, but this model only gives {model_dimension}: its vectors are not "
-            "trained to be shortened; omit dimensions or send the model's dimension")  # fmt: skip
+    return (f"dimensions is {shown(dimensions)}, but this model gives 1 ... {model_dimension} components; omit "
+            f"dimensions for the whole {model_dimension}")  # fmt: skip
 
 
 def _kind(item: object) -> str:
@@ -78,7 +80,7 @@ def check_texts(value: object, field: str, ids_allowed: bool = False) -> object:
         for i, ids in enumerate(value):
             bad = next((x for x in ids if type(x) is not int), None)
             if bad is not None or not ids:
-                what = "is an empty array" if not ids else f"holds {_kind(bad)} {bad!r}"
+                what = "is an empty array" if not ids else f"holds {_kind(bad)} {shown(bad)}"
                 raise ValueError(f"{field} {i} {what}; a token-id array holds ints")
         return value
     for i, item in enumerate(value):
@@ -99,7 +101,7 @@ class EmbeddingRequest(StrictRequest):
     )
     model: StrictStr = Field(description="any name: the server's one model answers")
     encoding_format: Literal["float", "base64"] = Field("float", description="base64: little-endian float32")
-    dimensions: StrictInt | None = Field(None, description="must be the model's dimension (384) when given")
+    dimensions: StrictInt | None = Field(None, description="1 ... 384: the first N components, re-normalized")
     user: StrictStr | None = Field(None, description="ignored")
 
     _input = field_validator("input", mode="before")(lambda value: check_texts(value, "input", ids_allowed=True))
@@ -144,7 +146,22 @@ class EmbedRequest(StrictRequest):
     truncate: StrictBool | None = Field(True, description="false: a text over the model's limit is a 413 naming it")
     truncation_direction: Literal["right", "Right"] = Field("right", description="only right is implemented")
     prompt_name: StrictStr | None = Field(None, description="not implemented: only null")
-    dimensions: StrictInt | None = Field(None, description="must be the model's dimension (384) when given")
+    dimensions: StrictInt | None = Field(
+        None, description="1 ... 384: the first N components (re-normalized when normalize is true)"
+    )
+
+    _inputs = field_validator("inputs", mode="before")(lambda value: check_texts(value, "inputs"))
+    _direction = field_validator("truncation_direction", mode="before")(check_truncation_direction)
+    _prompt = field_validator("prompt_name", mode="before")(check_prompt_name)
+
+
+class EmbedAllRequest(StrictRequest):
+    """POST /embed_all (TEI's shape): each input's token embeddings, [CLS] and [SEP] included."""
+
+    inputs: Texts
+    truncate: StrictBool | None = Field(True, description="false: a text over the model's limit is a 413 naming it")
+    truncation_direction: Literal["right", "Right"] = Field("right", description="only right is implemented")
+    prompt_name: StrictStr | None = Field(None, description="not implemented: only null")
 
     _inputs = field_validator("inputs", mode="before")(lambda value: check_texts(value, "inputs"))
     _direction = field_validator("truncation_direction", mode="before")(check_truncation_direction)
@@ -219,12 +236,13 @@ def check_filter(value: object) -> object:
     if not isinstance(value, dict):
         return value  # the declared type says why
     for key, item in value.items():
+        name = key if isinstance(key, str) and len(key) <= 60 and key.isprintable() else shown(key)
         if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError(f"filter.{key} is {item}; filter values must be finite")
+            raise ValueError(f"filter.{name} is {item}; filter values must be finite")
         if not isinstance(item, str | int | float | bool):
             seen = "null" if item is None else type(item).__name__
-            raise ValueError(f"filter.{key} is {seen}: a filter keeps documents whose metadata {key} equals a "
-                             "str, int, float or bool value; other comparisons are not implemented")  # fmt: skip
+            raise ValueError(f"filter.{name} is {seen}: a filter keeps documents whose metadata field equals "
+                             "a str, int, float or bool value; other comparisons are not implemented")  # fmt: skip
     return value
 
 

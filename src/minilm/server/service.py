@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from minilm.encoder import Encoder, Prepared
-from minilm.errors import InputError
+from minilm.errors import InputError, shown
 from minilm.inputs import as_texts
+from minilm.pooling import unit_rows
 from minilm.server.batcher import Batcher, BatcherClosedError, QueueFullError
 from minilm.server.config import ServerConfig
 from minilm.server.errors import ApiError
@@ -44,11 +45,16 @@ class Embedded:
     token_counts: list[int]
 
 
+OnReady = Callable[["Encoder"], None]
+
+
 class Service:
     """The server's state: status, encoder, batcher, metrics, optional search index."""
 
-    def __init__(self, config: ServerConfig, loader: Callable[[], Encoder], index: SearchIndex | None = None):
+    def __init__(self, config: ServerConfig, loader: Callable[[], Encoder], index: SearchIndex | None = None,
+                 on_ready: OnReady | None = None):  # fmt: skip
         self.config = config
+        self.on_ready = on_ready  # called once on the loading thread when /health turns ok
         self.metrics = Metrics()
         self.index = index
         self.status = "loading"
@@ -81,6 +87,8 @@ class Service:
         self.status = "ok"
         self.metrics.ready.set(1)
         log.info("ready: %s on engine %s", encoder.name, encoder.engine.name)
+        if self.on_ready is not None:
+            self.on_ready(encoder)
 
     def stop(self) -> None:
         """Finish the queued work and stop the worker (in-flight requests have already been answered)."""
@@ -116,9 +124,9 @@ class Service:
                                     "tokens for all-MiniLM-L6-v2): send that, or split the text",
                                     param=what, code="input_too_long")  # fmt: skip
 
-    async def units_from_texts(self, texts: object, truncate: bool = True, what: str = "input") -> list[list[int]]:
-        """Units of texts from Encoder.prepare (one per text, cut to the model's limit); with truncate=False a
-        long text is a 413 naming it."""
+    async def prepare_texts(self, texts: object, truncate: bool = True, what: str = "input") -> Prepared:
+        """Texts through Encoder.prepare (one unit per text, cut to the model's limit), passed on whole to embed;
+        with truncate=False a long text is a 413 naming it."""
         encoder = self.ready_encoder()
         try:
             items, _ = as_texts(texts)
@@ -136,9 +144,9 @@ class Service:
             count = f"{'' if prepared.info.exact[i] else 'at least '}{prepared.info.token_counts[i]}"
             raise ApiError(413, f"{what} {i} has {count} tokens, over the model's limit of {encoder.max_seq_length}; "
                                 "shorten it or send truncate: true", param=what, code="input_too_long")  # fmt: skip
-        return prepared.units
+        return prepared
 
-    def units_from_ids(self, arrays: Sequence[Sequence[int]], what: str = "input") -> list[list[int]]:
+    def prepare_ids(self, arrays: Sequence[Sequence[int]], what: str = "input") -> Prepared:
         """Whole token-id sequences of this model, [CLS] ... [SEP], each cut to the model's limit.
 
         Nothing is added: ids of another tokenizer (tiktoken's, which LangChain's OpenAIEmbeddings sends by
@@ -159,18 +167,20 @@ class Service:
                 )  # fmt: skip
             bad = next((t for t in ids if not 0 <= t < vocab), None)
             if bad is not None:
-                raise ApiError(400, f"{what} {i} holds token id {bad}, outside this model's vocabulary "
+                raise ApiError(400, f"{what} {i} holds token id {shown(bad)}, outside this model's vocabulary "
                                     f"[0, {vocab})", param=what)  # fmt: skip
             units.append(tok.truncate(list(ids)))
-        return units
+        return Prepared.of_ids(units)
 
-    async def embed(self, units: list[list[int]], request: Request, route: str,
-                    normalize: bool | None = None) -> Embedded:  # fmt: skip
-        """Vectors for units (one per input) through the batcher, finished by the encoder (normalized as the
-        model's Normalize module does unless `normalize` says); drops the work if the client leaves first."""
+    async def embed(self, prepared: Prepared, request: Request, route: str, normalize: bool | None = None,
+                    dimensions: int | None = None) -> Embedded:  # fmt: skip
+        """Vectors for prepared inputs (one unit each) through the batcher, finished by the encoder (normalized as
+        the model's Normalize module does unless `normalize` says); drops the work if the client leaves first.
+
+        dimensions: keep each vector's first N components, scaled back to unit length when the vectors are
+        normalized (OpenAI's shortened embeddings); docs/server.md has what it costs in quality."""
         encoder = self.ready_encoder()
         assert self.batcher is not None
-        prepared = Prepared.of_ids(units)
         try:
             future = self.batcher.submit(prepared.units)
         except QueueFullError as exc:
@@ -181,6 +191,10 @@ class Service:
             raise ApiError(503, "the server is shutting down", headers={"Retry-After": "1"}) from None
         pooled = await _unless_disconnected(asyncio.wrap_future(future), request)
         vectors = encoder.finish(prepared, pooled, normalize)
+        if dimensions is not None and dimensions < vectors.shape[1]:
+            vectors = vectors[:, :dimensions]
+            normalized = encoder.config.pooling.normalize if normalize is None else normalize
+            vectors = unit_rows(vectors).astype(np.float32) if normalized else np.ascontiguousarray(vectors)
         counts = [len(u) for u in prepared.units]  # one unit per input: the tokens the model saw
         self.metrics.inputs.labels(route).inc(len(counts))
         self.metrics.tokens.inc(sum(counts))
