@@ -43,7 +43,7 @@ def add_parser(sub: Any) -> None:
                        help="published scores (default: REFERENCE_SCORES.md beside the data)")  # fmt: skip
         p.add_argument("-b", "--batch-size", type=int, default=32)
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bars on stderr (default: for large inputs on a terminal)")  # fmt: skip
+                       help="progress bars on stderr (default: on a terminal, unless -q)")  # fmt: skip
         add_model_options(p)
         p.set_defaults(func=run)
 
