@@ -64,3 +64,27 @@ def test_a_bad_policy_is_refused_when_the_adapter_is_made(real_model) -> None:
 
     with pytest.raises(InputError, match="on_long 'clip' is unknown"):
         langchain.MiniLMEmbeddings(real_model, on_long="clip")
+
+
+def test_openai_embeddings_offline_need_check_embedding_ctx_length_false(monkeypatch) -> None:
+    """LangChain's OpenAIEmbeddings pointed at a minilm server: with its default settings it first loads OpenAI's
+    tiktoken vocabulary (a download, which fails offline) before any request; with check_embedding_ctx_length=False
+    (docs/integrations.md) it never touches tiktoken and goes straight to the server."""
+    openai = pytest.importorskip("openai")
+    tiktoken = pytest.importorskip("tiktoken")
+    from langchain_openai import OpenAIEmbeddings
+
+    class Offline(Exception):
+        pass
+
+    def download(*args: object, **kwargs: object) -> None:
+        raise Offline("tiktoken would download its vocabulary here")
+
+    monkeypatch.setattr(tiktoken, "get_encoding", download)
+    monkeypatch.setattr(tiktoken, "encoding_for_model", download)
+    settings = {"model": "sentence-transformers/all-MiniLM-L6-v2", "base_url": "http://127.0.0.1:9/v1",
+                "api_key": "k", "max_retries": 0}  # fmt: skip  # nothing listens on port 9
+    with pytest.raises(Offline):
+        OpenAIEmbeddings(**settings).embed_documents(["the cat"])
+    with pytest.raises(openai.APIConnectionError):  # past the client's tokenizing: at the (absent) server
+        OpenAIEmbeddings(**settings, check_embedding_ctx_length=False).embed_documents(["the cat"])

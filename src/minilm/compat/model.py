@@ -189,7 +189,11 @@ class SentenceTransformer:
 
         output_value: "sentence_embedding" (an (N, D) array), "token_embeddings" (a list of (T, D) arrays,
         tensors with convert_to_tensor=True) or None (one dict per text with input_ids, attention_mask,
-        token_type_ids, token_embeddings and sentence_embedding, each unpadded).
+        token_type_ids, token_embeddings and sentence_embedding, each unpadded; the model runs once).
+        truncate_dim=N: the first N components, as sentence-transformers gives them: not scaled back to unit
+        length unless normalize_embeddings=True (their cosines are the same); the server's dimensions=N gives the
+        same first N components re-normalized. all-MiniLM-L6-v2 was not trained to be shortened, so they cost
+        quality (docs/server.md, "Shortened vectors").
         """
         texts, single = self._texts(inputs, kwargs)
         options.refuse("encode", pool=pool, chunk_size=chunk_size)
