@@ -229,6 +229,7 @@ def _record(values: Any, where: str, text_field: str, id_field: str | None, defa
     if not isinstance(text, str):
         seen = "null" if text is None else type(text).__name__
         raise InputError(f"{where}: field {shown(text_field)} is {seen}, expected a string")
+    _check_unicode(text, where, text_field)
     rid = str(default_id)
     if id_field is not None:
         given = values.get(id_field)
@@ -238,8 +239,19 @@ def _record(values: Any, where: str, text_field: str, id_field: str | None, defa
             raise InputError(f"{where}: id field {shown(id_field)} is {type(given).__name__}, expected a string "
                              "or an integer")  # fmt: skip
         rid = str(given)
+        _check_unicode(rid, where, id_field)
     extra = {k: v for k, v in values.items() if k != text_field and k != id_field} if meta else {}
     return Record(text, rid, extra)
+
+
+def _check_unicode(value: str, where: str, name: str) -> None:
+    """A lone surrogate (JSON can spell one: "\\ud800") is no character: no output format could store it."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"{where}: field {shown(name)} holds a lone surrogate ({exc.object[exc.start]!a}) at "
+                             f"character {exc.start}, which is not text") from None  # fmt: skip
 
 
 def scan(file: InputFile, every: int, base: int = 0) -> tuple[int, dict[int, Position]]:
