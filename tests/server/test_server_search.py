@@ -266,8 +266,8 @@ def test_include_document_bytes_are_capped_per_response(tmp_path: Path) -> None:
     """100 documents of 1 MB, k=100, four requests at once: the server's peak RSS grows by far less than the
     documents' size, and the client is told which documents were cut."""
     from minilm.index import Index
-    from minilm.server.search_route import DOCUMENT_BYTES
 
+    cap = ServerConfig().max_document_bytes
     model_dir = write_tiny_model(tmp_path / "model")
     model = minilm.load(model_dir, engine="numpy")
     with Index.create(tmp_path / "ix", model, chunk=False, cache=False) as ix:  # one window per document
@@ -294,9 +294,9 @@ def test_include_document_bytes_are_capped_per_response(tmp_path: Path) -> None:
         stop_server(server)
     assert [r.status_code for r in results] == [200] * 4
     hits = results[0].json()["hits"]
-    assert len(hits) == 100 and len(results[0].content) < DOCUMENT_BYTES + 2_000_000
+    assert len(hits) == 100 and len(results[0].content) < cap + 2_000_000
     kept = sum(len(h["document"].encode()) for h in hits)
-    assert DOCUMENT_BYTES - 4 <= kept <= DOCUMENT_BYTES
+    assert cap - 4 <= kept <= cap
     whole = [h for h in hits if not h["document_truncated"]]
     assert whole and all(len(h["document"]) == 1_000_003 + len(h["id"]) for h in whole)
     assert all(h["document"][h["start"] : h["end"]] == h["text"] for h in whole)

@@ -33,6 +33,7 @@ class ServerConfig:
     max_queue_tokens: int = 65_536  # tokens waiting for the engine; past this, requests get 429 (one always fits)
     max_tokenize_tokens: int = 131_072  # tokens per POST /tokenize request, all inputs together; past this, 413
     max_embed_all_tokens: int = 8_192  # tokens per POST /embed_all request (each a 384-float vector); past, 413
+    max_document_bytes: int = 8 * 1024 * 1024  # /search include_document: UTF-8 bytes of documents per response
     api_keys: frozenset[str] = field(default_factory=frozenset)  # empty: no authentication
     cors_origins: tuple[str, ...] = ()  # allowed origins ("*" for any); empty: CORS off
     shutdown_timeout_s: float = 30.0  # how long in-flight requests may take to finish on shutdown
@@ -47,7 +48,8 @@ class ServerConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InputError(f"{name} must be a positive int, got {value!r}")
-        for name in ("max_input_chars", "max_queue_tokens", "max_tokenize_tokens", "max_embed_all_tokens"):
+        for name in ("max_input_chars", "max_queue_tokens", "max_tokenize_tokens", "max_embed_all_tokens",
+                     "max_document_bytes"):  # fmt: skip
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise InputError(f"{name} must be a positive int, got {getattr(self, name)!r}")
         if self.max_queue < self.max_inputs:

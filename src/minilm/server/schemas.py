@@ -267,6 +267,7 @@ class SearchHit(BaseModel):
     start: int | None = None  # the matching window's character span in the document, when the index has one
     end: int | None = None
     document: str | None = None  # with include_document: the whole document the window [start, end) is in
+    document_truncated: bool | None = None  # with include_document: the document was cut to max_document_bytes
 
 
 class SearchResponse(BaseModel):

@@ -1,9 +1,9 @@
 """POST /search: the nearest entries of the server's index (started with --index DIR) to a text or vector.
 
 With include_document, each hit's whole document is read in the same database snapshot as the hit (so a writer
-replacing or deleting it meanwhile cannot mix versions), and a response carries at most DOCUMENT_BYTES of
-documents: hits in rank order, the document that passes the cap cut at a character boundary and the ones after
-it empty, each such hit marked `document_truncated: true`.
+replacing or deleting it meanwhile cannot mix versions), and a response carries at most
+ServerConfig.max_document_bytes (8 MiB) of documents: hits in rank order, the document that passes the cap cut
+at a character boundary and the ones after it empty, each such hit marked `document_truncated: true`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from minilm.server.schemas import SearchRequest, SearchResponse
 from minilm.server.service import ServiceDep
 
 router = APIRouter(tags=["search"])
-DOCUMENT_BYTES = 8 * 1024 * 1024  # UTF-8 bytes of documents per /search response with include_document
 
 
 def unit_query(values: list[float | int], dimension: int) -> np.ndarray:
@@ -50,7 +49,7 @@ async def search(body: SearchRequest, request: Request, service: ServiceDep) -> 
         query = unit_query(body.query, encoder.dimension)
     if body.include_document:
         hits = await run_in_threadpool(search_with_documents, service.index, query, body.k, body.filter,
-                                       DOCUMENT_BYTES)  # fmt: skip
+                                       service.config.max_document_bytes)  # fmt: skip
     else:
         hits = await run_in_threadpool(service.index.search, query, body.k, body.filter)
     return FastJSON({"hits": [hit_to_dict(h, body.include_document) for h in hits]})
