@@ -122,8 +122,18 @@ def test_index_add_refuses_a_shard_that_is_gone(job, tiny_dir: Path, tmp_path: P
         (lambda d: d["shards"].__setitem__(1, 5), "field 'shards[1]' is a JSON integer, expected an object"),
         (lambda d: d["inputs"][0].pop("size"), "field 'inputs[0].size' is missing"),
         (lambda d: d.update(with_text=1), "field 'with_text' is a JSON integer (1), expected boolean"),
+        (lambda d: d.update(ranges=[["a"] * 8, [1] * 8]), "field 'ranges' is not [[min, ...], [max, ...]] of 8"),
     ],
-    ids=["array", "shards-string", "rows-string", "index-null", "shard-int", "input-size-missing", "flag-int"],
+    ids=[
+        "array",
+        "shards-string",
+        "rows-string",
+        "index-null",
+        "shard-int",
+        "input-size-missing",
+        "flag-int",
+        "ranges-strings",
+    ],
 )
 def test_a_hand_edited_manifest_of_the_wrong_shape_is_refused_by_name(job, capsys, edit, message: str) -> None:  # type: ignore[no-untyped-def]
     argv, out, _ = job

@@ -143,6 +143,9 @@ def check_types(path: Path, data: Any) -> None:
     _fields(path, data, FIELDS, "")
     for n, item in enumerate(data["inputs"]):
         _fields(path, item, INPUT_FIELDS, f"inputs[{n}].")
+    if data["ranges"] is not None and not _is_ranges(data["ranges"], data["dimension"]):
+        raise InputError(f"{path}: field 'ranges' is not [[min, ...], [max, ...]] of {data['dimension']} numbers "
+                         "each")  # fmt: skip
     shard_fields = SHARD_FIELDS if data["format"] == FORMAT else {k: SHARD_FIELDS[k] for k in ("index", "file", "rows")}
     for n, item in enumerate(data["shards"]):
         _fields(path, item, shard_fields, f"shards[{n}].")
@@ -160,6 +163,14 @@ def _fields(path: Path, data: Any, fields: Mapping[str, type | tuple[type, ...]]
             expected = " or ".join(_kind(k) for k in kinds)
             raise InputError(f"{path}: field {prefix + name!r} is a JSON {_kind(value)} ({shown(value)}), "
                              f"expected {expected}")  # fmt: skip
+
+
+def _is_ranges(ranges: list[Any], dimension: int) -> bool:
+    def numbers(row: Any) -> bool:
+        return isinstance(row, list) and len(row) == dimension and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in row)  # fmt: skip
+
+    return len(ranges) == 2 and all(numbers(row) for row in ranges)
 
 
 def _kind(value: Any) -> str:
