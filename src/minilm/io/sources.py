@@ -9,7 +9,6 @@ URI (s3://, gs://, hdfs://, ...) is opened with pyarrow's filesystems (the parqu
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -72,9 +71,7 @@ def filesystem(uri: str) -> tuple[Any, str]:
 
 
 def open_binary(file: InputFile) -> IO[bytes]:
-    """The file's bytes as a buffered stream (stdin's buffer for "-")."""
-    if file.uri == STDIN:
-        return sys.stdin.buffer
+    """The bytes of a file (a local path or a URI) as a buffered stream."""
     try:
         if file.remote:
             import io
