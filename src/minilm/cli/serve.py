@@ -23,9 +23,10 @@ def add_parser(sub: Any) -> None:
     parser = sub.add_parser(
         "serve",
         help="run the HTTP embedding server",
-        description="Serve embeddings over HTTP: POST /v1/embeddings (OpenAI), /embed, /tokenize, /similarity, / "
-        "and /invocations, GET /info (text-embeddings-inference), /search (with --index), GET /health, /metrics, "
-        "/docs. Limits and timeouts: docs/server.md; search page: /ui (with --index). Needs pip install '.[server]'.",
+        description="Serve embeddings over HTTP: POST /v1/embeddings (OpenAI), /embed, /embed_all, /tokenize, "
+        "/similarity, / and /invocations, GET /info (text-embeddings-inference), POST /api/embed, /api/embeddings "
+        "(Ollama), /search (with --index), GET /health, /metrics, /docs. Limits and timeouts: docs/server.md; "
+        "search page: /ui (with --index). Needs pip install '.[server]'.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
     parser.add_argument("--port", type=_port, default=8000, help="1..65535; 0: a free port, logged once bound")

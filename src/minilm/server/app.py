@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from minilm.encoder import Encoder
 from minilm.errors import IndexLockedError, MinilmError, TooLongError, shown
-from minilm.server import openai, page, search_route, tei
+from minilm.server import ollama, openai, page, search_route, tei
 from minilm.server.auth import AuthMiddleware
 from minilm.server.config import ServerConfig
 from minilm.server.errors import ApiError, error_response
@@ -59,6 +59,7 @@ def create_app(config: ServerConfig, loader: Callable[[], Encoder], index: Searc
     app.state.service = service
     app.include_router(openai.router)
     app.include_router(tei.router)
+    app.include_router(ollama.router)
     app.include_router(search_route.router)
     app.include_router(page.router)  # GET /ui: the search page
     _add_service_routes(app, service)

@@ -55,6 +55,8 @@ class Service:
                  on_ready: OnReady | None = None):  # fmt: skip
         self.config = config
         self.on_ready = on_ready  # called once on the loading thread when /health turns ok
+        # token states (/embed_all) run beside the batcher, at most `workers` requests at a time
+        self.token_work = asyncio.Semaphore(config.workers)
         self.metrics = Metrics()
         self.index = index
         self.status = "loading"

@@ -98,7 +98,8 @@ async def embed_all(body: EmbedAllRequest, service: ServiceDep) -> Response:
         raise ApiError(413, f"inputs have {total:,} tokens in all, over the limit of {limit:,} per /embed_all request "
                             "(--max-embed-all-tokens); send fewer or shorter texts", param="inputs",
                             code="too_many_tokens")  # fmt: skip
-    states = await run_in_threadpool(encoder.token_states, prepared.units)
+    async with service.token_work:
+        states = await run_in_threadpool(encoder.token_states, prepared.units)
     return FastJSON([np.ascontiguousarray(s) for s in states])
 
 
