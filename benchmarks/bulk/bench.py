@@ -50,8 +50,9 @@ def child(args: argparse.Namespace) -> None:
             ray_module.init(num_cpus=args.actors * args.threads, include_dashboard=False, logging_level="ERROR")
             ray = True
         start = time.perf_counter()
+        # off Ray the loaded model already has its threads; Ray's actors take theirs from threads=
         result = encode_files(args.input, args.out, model=model, shard_size=args.shard_size, ray=ray,
-                              actors=args.actors if ray else None, threads=args.threads)  # fmt: skip
+                              actors=args.actors if ray else None, threads=args.threads if ray else None)  # fmt: skip
         rows = result.rows
     seconds = time.perf_counter() - start
     harness.emit({"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "peak_rss_mb": harness.peak_rss_mb()})
