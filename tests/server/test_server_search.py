@@ -302,3 +302,20 @@ def test_include_document_bytes_are_capped_per_response(tmp_path: Path) -> None:
     assert all(h["document"][h["start"] : h["end"]] == h["text"] for h in whole)
     assert sum(h["document_truncated"] for h in hits) == 100 - len(whole)
     assert grown < 300, f"peak RSS grew by {grown:.0f} MB"
+
+
+def test_max_document_bytes_flag_sets_the_cap(tmp_path: Path) -> None:
+    from minilm.index import Index
+
+    model_dir = write_tiny_model(tmp_path / "model")
+    with Index.create(tmp_path / "ix", minilm.load(model_dir, engine="numpy"), cache=False) as ix:
+        ix.add(DOCS, ids=[f"d{i}" for i in range(len(DOCS))])
+    server = start_server(tmp_path, "--model", str(model_dir), "--index", str(tmp_path / "ix"),
+                          "--max-document-bytes", "12")  # fmt: skip
+    try:
+        hits = search(server, {"query": "the dog", "k": 5, "include_document": True}).json()["hits"]
+    finally:
+        stop_server(server)
+    assert sum(len(h["document"].encode()) for h in hits) == 12 and any(h["document_truncated"] for h in hits)
+    whole = [h for h in hits if not h["document_truncated"]]
+    assert all(h["document"] == DOCS[int(h["id"][1:])] for h in whole)

@@ -53,6 +53,8 @@ def add_parser(sub: Any) -> None:
                         help="tokens per POST /tokenize request, all inputs together (413 past it)")  # fmt: skip
     parser.add_argument("--max-embed-all-tokens", type=int, default=8_192,
                         help="tokens per POST /embed_all request, all inputs together (413 past it)")  # fmt: skip
+    parser.add_argument("--max-document-bytes", type=int, default=8 * 1024 * 1024,
+                        help="bytes of documents per /search include_document response (cut past it)")  # fmt: skip
     parser.add_argument(
         "--max-queue-tokens",
         type=int,
@@ -99,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         max_queue_tokens=args.max_queue_tokens,
         max_tokenize_tokens=args.max_tokenize_tokens,
         max_embed_all_tokens=args.max_embed_all_tokens,
+        max_document_bytes=args.max_document_bytes,
         api_keys=read_api_keys(os.environ.get(API_KEYS_ENV), args.api_key_file),
         cors_origins=tuple(args.cors_origin),
         shutdown_timeout_s=args.shutdown_timeout,
