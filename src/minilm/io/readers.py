@@ -33,6 +33,7 @@ __all__ = ["FORMATS", "InputFile", "Record", "detect_format", "json_lines", "lis
 
 csv.field_size_limit(2**31 - 1)  # no limit below what a text can be (the module's default is 131,072 characters)
 READ_BATCH = 2048  # Parquet rows decoded at a time
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -105,7 +106,7 @@ class _Lines:
         raw = self.stream.readline()
         if not raw:
             raise StopIteration
-        if self.position == 0 and raw.startswith(b"\xef\xbb\xbf"):
+        if self.position == 0 and raw.startswith(BOM):
             raw, self.position = raw[3:], 3
         self.position += len(raw)
         self.line += 1
@@ -115,25 +116,38 @@ class _Lines:
             raise InputError(f"{self.where}:{self.line - 1}: not valid UTF-8 (byte {exc.start} of the line)") from None
 
 
-def _line_rows(file: InputFile, lines: _Lines) -> Iterator[tuple[Position, Any]]:
-    """(where the row starts, its value) for the rows of a plain-lines or JSONL file from `lines` on."""
-    while True:
-        start = (lines.position, lines.line)
+def _line_rows(file: InputFile, stream: IO[bytes], at: Position, parse: bool) -> Iterator[tuple[Position, Any]]:
+    """(where the row starts, its value) for the rows of a plain-lines or JSONL file from `at` on; parse=False
+    yields None for the values (counting rows)."""
+    position, line = at
+    jsonl = file.format == "jsonl"
+    for raw in stream:
+        start = (position, line)
+        if position == 0 and raw.startswith(BOM):
+            raw, position = raw[3:], 3
+        position += len(raw)
+        line += 1
+        if jsonl and not raw.strip():
+            continue  # a blank line
+        if not parse:
+            yield start, None
+            continue
         try:
-            line = next(lines)
-        except StopIteration:
-            return
-        if file.format == "lines":
-            yield start, line.rstrip("\r\n")
-        elif line.strip():
-            value = parse_json(line, f"{file.uri}:{start[1]}")
-            if not isinstance(value, dict):
-                raise InputError(f"{file.uri}:{start[1]}: expected a JSON object, got {type(value).__name__}")
-            yield start, value
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{file.uri}:{start[1]}: not valid UTF-8 (byte {exc.start} of the line)") from None
+        if not jsonl:
+            yield start, text.rstrip("\r\n")
+            continue
+        value = parse_json(text, f"{file.uri}:{start[1]}")
+        if not isinstance(value, dict):
+            raise InputError(f"{file.uri}:{start[1]}: expected a JSON object, got {type(value).__name__}")
+        yield start, value
 
 
-def _csv_rows(file: InputFile, stream: IO[bytes], at: Position | None) -> Iterator[tuple[Position, Any]]:
-    """(where the record starts, {column: cell}) for the records of a CSV / TSV file, from `at` on."""
+def _csv_rows(file: InputFile, stream: IO[bytes], at: Position | None, parse: bool) -> Iterator[tuple[Position, Any]]:
+    """(where the record starts, {column: cell}) for the records of a CSV / TSV file, from `at` on; parse=False
+    yields None for the values (counting rows)."""
     lines = _Lines(stream, file.uri)
     delimiter = "\t" if file.format == "tsv" else ","
     try:
@@ -153,7 +167,7 @@ def _csv_rows(file: InputFile, stream: IO[bytes], at: Position | None) -> Iterat
                 continue  # a blank line
             if len(cells) > len(header):
                 raise InputError(f"{file.uri}:{start[1]}: {len(cells)} fields, the header has {len(header)}")
-            yield start, dict(zip(header, cells, strict=False))
+            yield start, dict(zip(header, cells, strict=False)) if parse else None
     except csv.Error as exc:
         raise InputError(f"{file.uri}:{lines.line}: cannot read as {file.format.upper()} ({exc})") from None
 
@@ -168,14 +182,14 @@ def _opened(file: InputFile) -> Iterator[IO[bytes]]:
     yield buffer if buffer is not None else io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape"))
 
 
-def _rows(file: InputFile, at: Position | None = None) -> Iterator[tuple[Position, Any]]:
+def _rows(file: InputFile, at: Position | None = None, parse: bool = True) -> Iterator[tuple[Position, Any]]:
     with _opened(file) as stream:
         if file.format == "csv" or file.format == "tsv":
-            yield from _csv_rows(file, stream, at)
+            yield from _csv_rows(file, stream, at, parse)
             return
         if at is not None:
             stream.seek(at[0])
-        yield from _line_rows(file, _Lines(stream, file.uri, at or (0, 1)))
+        yield from _line_rows(file, stream, at or (0, 1), parse)
 
 
 # -- Parquet ----------------------------------------------------------------------------------------------
@@ -262,7 +276,7 @@ def scan(file: InputFile, every: int, base: int = 0) -> tuple[int, dict[int, Pos
         with contextlib.closing(parquet):
             return int(parquet.metadata.num_rows), {}
     rows, positions = 0, {}
-    for start, _ in _rows(file):
+    for start, _ in _rows(file, parse=False):
         if (base + rows) % every == 0:
             positions[rows] = start
         rows += 1
