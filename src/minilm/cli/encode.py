@@ -39,7 +39,12 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="output file .npy, .jsonl or .parquet, or a directory DIR/ of Parquet shards (default: JSONL on stdout)",
     )
-    parser.add_argument("--to", choices=OUTPUT_FORMATS, default="auto", help="output format (default: by extension)")
+    parser.add_argument(
+        "--to",
+        choices=OUTPUT_FORMATS,
+        default="auto",
+        help="output format (default: by extension; a directory: shards)",
+    )
     parser.add_argument("-b", "--batch-size", type=int, default=32)
     parser.add_argument("--precision", choices=PRECISIONS, default="float32")
     parser.add_argument(
