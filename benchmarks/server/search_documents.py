@@ -25,13 +25,6 @@ from pathlib import Path
 from benchmarks import harness
 
 
-def _vm_hwm_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmHWM for pid {pid}")
-
-
 def _post(url: str, body: bytes) -> tuple[int, int, float]:
     start = time.perf_counter()
     request = urllib.request.Request(url, body, {"content-type": "application/json"})
@@ -76,7 +69,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.2)
-            before = _vm_hwm_mb(server.pid)
+            before = harness.peak_rss_mb(server.pid)
             body = f'{{"query": "doc1 word", "k": {args.documents}, "include_document": true}}'.encode()
             results: list[tuple[int, int, float]] = []
             threads = [
@@ -86,7 +79,7 @@ def main() -> None:
                 t.start()
             for t in threads:
                 t.join()
-            after = _vm_hwm_mb(server.pid)
+            after = harness.peak_rss_mb(server.pid)
         finally:
             server.terminate()
             server.wait(60)
