@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import cast
 
 from minilm import engines
 from minilm.checkpoint import read_folder, resolve
@@ -13,6 +14,7 @@ from minilm.checkpoint.weights import check_header
 from minilm.encoder import Encoder
 from minilm.engines.base import Checkpoint
 from minilm.errors import DigestMismatchError, InputError
+from minilm.static.model import StaticModel, is_static_folder
 from minilm.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,12 @@ def load(
     threads: compute threads for engines that control them (None: the engine's default).
     device, dtype: the torch engine's "auto" | "cpu" | "cuda" | "mps" and "float32" | "float16" | "bfloat16"
     (None: "auto" and "float32"); given with engine="auto" they pick the torch engine, with any other an InputError.
+    A static model folder (minilm distill-static, or any model2vec folder) loads as a minilm.static.StaticModel.
     The weights of a known model must have its official sha256; a mismatch raises DigestMismatchError.
     """
+    if name_or_path is not None and is_static_folder(name_or_path):  # another model, numpy only: no engine
+        refuse_static_options(engine=engine, threads=threads, device=device, dtype=dtype)
+        return cast(Encoder, StaticModel.from_folder(name_or_path))  # encode / similarity / tokenize / info alike
     resolved = resolve(name_or_path, allow_download=allow_download)
     folder = read_folder(resolved.path)
     sha256 = file_digest(folder.weights)
@@ -61,3 +67,11 @@ def refuse_load_options(model: Encoder, **options: object) -> None:
     if named:
         raise InputError(f"{', '.join(named)}: the model passed is an Encoder already loaded ({model!r}); "
                          "pass its name or folder to load it that way, or load the Encoder so")  # fmt: skip
+
+
+def refuse_static_options(**options: object) -> None:
+    """A static model has no engine: engine other than "auto", threads, device or dtype raise InputError."""
+    named = [f"{key}={value!r}" for key, value in options.items()
+             if value is not None and not (key == "engine" and value == "auto")]  # fmt: skip
+    if named:
+        raise InputError(f"{', '.join(named)}: a static model folder runs on numpy alone; leave these out")

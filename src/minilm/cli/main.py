@@ -16,7 +16,7 @@ from minilm import progress
 from minilm.errors import MinilmError
 
 COMMANDS = ["encode", "info", "download", "serve", "index", "search", "dedup", "cluster", "mine_paraphrases", "eval",
-            "train", "prune", "distill"]  # fmt: skip
+            "train", "prune", "distill", "distill_static", "export"]  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,104 @@
+"""Distil the static twin of all-MiniLM-L6-v2 and score it: STS-B / SICK-R Spearman and SciFact nDCG@10
+static-static, SciFact across spaces (static queries over the model's documents and the reverse), and the cosine of
+static to model vectors on held-out texts (STS-B dev), for the vocabulary pass alone, with SIF weights, and fitted.
+
+    .venv/bin/python -m benchmarks.static.quality [--out results/static-model] [--cache /tmp/static_teacher.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import minilm
+import numpy as np
+from minilm.eval.datasets import read_beir, read_sick, read_stsb
+from minilm.eval.locations import data_root
+from minilm.eval.metrics import paired_cosine, retrieval_scores, spearman
+from minilm.eval.retrieval import top_k
+from minilm.static import distill
+from minilm.static.corpus import training_texts
+
+from benchmarks import harness
+
+
+def cached_vectors(model: Any, texts: list[str], path: Path) -> np.ndarray:
+    if path.is_file():
+        data = np.load(path)
+        if data["n"] == len(texts):
+            return data["v"]
+    vectors = np.asarray(model.encode(texts), dtype=np.float32)
+    np.savez(path, v=vectors, n=len(texts))
+    return vectors
+
+
+def sts(model: Any, pairs: Any) -> float:
+    a = model.encode(pairs.sentences1)
+    b = model.encode(pairs.sentences2)
+    return 100 * spearman(pairs.scores, paired_cosine(a, b))
+
+
+def ndcg(data: Any, queries: np.ndarray, docs: np.ndarray) -> float:
+    idx, val = top_k(queries, docs, 10)
+    run = {q: {data.doc_ids[j]: float(s) for j, s in zip(idx[r], val[r], strict=True)}
+           for r, q in enumerate(data.query_ids)}  # fmt: skip
+    means, _ = retrieval_scores(data.qrels, run, (10,))
+    return 100 * means["ndcg_at_10"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default="results/static-model")
+    parser.add_argument("--cache", default="/tmp/static_teacher")
+    args = parser.parse_args()
+    root = data_root()
+    teacher = minilm.load(engine="onnx", allow_download=False)
+    sources = training_texts(root)
+    texts = list(dict.fromkeys(t for v in sources.values() for t in v))
+    print(harness.machine())
+    print("training texts:", {k: len(v) for k, v in sources.items()}, "distinct:", len(texts))
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    targets = cached_vectors(teacher, texts, cache / "train.npz")
+    print(f"teacher vectors: {time.perf_counter() - t0:.1f}s")
+    stsb = read_stsb(root / "stsbenchmark" / "sts-test.csv")
+    sick = read_sick([root / "sick" / n for n in ("SICK_train.txt", "SICK_trial.txt", "SICK_test_annotated.txt")])
+    scifact = read_beir(root / "scifact")
+    held = list(dict.fromkeys(read_stsb(root / "stsbenchmark" / "sts-dev.csv").sentences1))[:1000]
+    model_docs = cached_vectors(teacher, scifact.doc_texts, cache / "scifact_docs.npz")
+    model_queries = cached_vectors(teacher, scifact.query_texts, cache / "scifact_queries.npz")
+    model_held = cached_vectors(teacher, held, cache / "held.npz")
+    variants = {"vocabulary pass": {"fit": False, "weights": False}, "+ SIF weights": {"fit": False},
+                "+ ridge fit": {}}  # fmt: skip
+    print("| static model | STS-B | SICK-R | SciFact s-s | SciFact s-q / m-d | SciFact m-q / s-d | cos median | "
+          "cos worst | fit s |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    fitted = None
+    for name, options in variants.items():
+        t0 = time.perf_counter()
+        static, report = distill(teacher, texts, targets=targets, **options)
+        seconds = time.perf_counter() - t0
+        docs = static.encode(scifact.doc_texts)
+        queries = static.encode(scifact.query_texts)
+        cos = paired_cosine(static.encode(held), model_held)
+        print(
+            f"| {name} | {sts(static, stsb):.2f} | {sts(static, sick):.2f} | {ndcg(scifact, queries, docs):.2f} | "
+            f"{ndcg(scifact, queries, model_docs):.2f} | {ndcg(scifact, model_queries, docs):.2f} | "
+            f"{np.median(cos):.4f} | {cos.min():.4f} | {seconds:.0f} |",
+            flush=True,
+        )
+        fitted = static
+    print(
+        f"| model (onnx) | {sts(teacher, stsb):.2f} | {sts(teacher, sick):.2f} | "
+        f"{ndcg(scifact, model_queries, model_docs):.2f} | | | | | |"
+    )
+    assert fitted is not None
+    fitted.save(args.out)
+    print("saved", args.out, report)
+
+
+if __name__ == "__main__":
+    main()

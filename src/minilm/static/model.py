@@ -1,0 +1,171 @@
+"""A static model: one vector per vocabulary token; a text's vector is the mean of its tokens' vectors, unit length.
+
+The folder is model2vec's layout, so model2vec's StaticModel loads it too: config.json (model_type "model2vec"),
+model.safetensors with an "embeddings" tensor (V, D) float32, tokenizer.json. Inference is numpy only and matches
+StaticModel.encode: tokens without [CLS]/[SEP], [UNK] dropped, the first `max_length` tokens kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save
+from tokenizers import Tokenizer as HFTokenizer
+
+from minilm.checkpoint.cache import file_digest
+from minilm.errors import CheckpointError, InputError
+from minilm.files import atomic_write, fsync_dir
+from minilm.inputs import as_texts, as_vectors
+from minilm.pooling import unit_rows
+
+MODEL_TYPE = "model2vec"
+MAX_LENGTH = 512  # model2vec's default token cut
+
+
+def is_static_folder(path: str | os.PathLike[str]) -> bool:
+    """True for a folder whose config.json says model_type "model2vec"."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        return json.loads(config.read_text(encoding="utf-8")).get("model_type") == MODEL_TYPE
+    except (ValueError, AttributeError):
+        return False
+
+
+def plain_tokenizer(tokenizer: HFTokenizer) -> HFTokenizer:
+    """A copy of the model's tokenizer without truncation or padding (a static model reads every token it keeps)."""
+    backend = HFTokenizer.from_str(tokenizer.to_str())
+    backend.no_truncation()
+    backend.no_padding()
+    return backend
+
+
+class StaticModel:
+    """A static embedding model loaded by `minilm.load(folder)`: encode, similarity, tokenize, info."""
+
+    def __init__(self, name: str, path: Path, embeddings: np.ndarray, tokenizer: HFTokenizer, config: dict[str, Any],
+                 sha256: str = ""):  # fmt: skip
+        if embeddings.ndim != 2 or embeddings.shape[0] != tokenizer.get_vocab_size():
+            raise CheckpointError(f"{path}: embeddings of shape {embeddings.shape} do not fit a vocabulary of "
+                                  f"{tokenizer.get_vocab_size()} tokens")  # fmt: skip
+        self.name = name
+        self.path = path
+        self.embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)  # (V, D)
+        self.tokenizer = tokenizer
+        self.config = config
+        self.sha256 = sha256
+        self.max_length: int | None = config.get("max_length", MAX_LENGTH)
+        self.normalize = bool(config.get("normalize", True))
+        self.unk_id = tokenizer.token_to_id("[UNK]")
+
+    @classmethod
+    def from_folder(cls, path: str | os.PathLike[str]) -> StaticModel:
+        folder = Path(path)
+        missing = [n for n in ("config.json", "model.safetensors", "tokenizer.json") if not (folder / n).is_file()]
+        if missing:
+            raise CheckpointError(f"{folder} is not a static model folder: {', '.join(missing)} missing")
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        tensors = load_file(str(folder / "model.safetensors"))
+        if "embeddings" not in tensors:
+            raise CheckpointError(f"{folder / 'model.safetensors'} has no 'embeddings' tensor")
+        embeddings = tensors["embeddings"].astype(np.float32)
+        if "weights" in tensors:  # model2vec's optional per-token weights: folded into the vectors
+            embeddings = embeddings * tensors["weights"].astype(np.float32)[:, None]
+        if "mapping" in tensors:
+            raise CheckpointError(f"{folder}: vocabulary-quantized static models (a 'mapping' tensor) are not read")
+        tokenizer = HFTokenizer.from_file(str(folder / "tokenizer.json"))
+        name = str(config.get("minilm_name") or folder.name)
+        return cls(name, folder, embeddings, tokenizer, config, file_digest(folder / "model.safetensors"))
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the folder (model2vec's layout); each file atomically."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_write(folder / "model.safetensors", "wb") as f:
+            f.write(_safetensors_bytes(self.embeddings))
+        with atomic_write(folder / "tokenizer.json", "w", encoding="utf-8") as f:
+            f.write(self.tokenizer.to_str())
+        with atomic_write(folder / "config.json", "w", encoding="utf-8") as f:
+            json.dump(self.config, f, indent=2)
+        fsync_dir(folder)
+        return folder
+
+    # -- facts -------------------------------------------------------------------------------------------
+    @property
+    def dimension(self) -> int:
+        return int(self.embeddings.shape[1])
+
+    @property
+    def max_seq_length(self) -> int | None:
+        return self.max_length
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "model": self.name,
+            "kind": "static",
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "engine": "static",
+            "threads": None,
+            "dimension": self.dimension,
+            "vocabulary": int(self.embeddings.shape[0]),
+            "max_seq_length": self.max_length,
+            "teacher": self.config.get("minilm_teacher"),
+            "normalize": self.normalize,
+        }
+
+    def __repr__(self) -> str:
+        return f"StaticModel({self.name!r}, dimension={self.dimension})"
+
+    # -- public API ----------------------------------------------------------------------------------------
+    def tokenize(self, texts: str | Iterable[str]) -> list[list[int]]:
+        """The token ids a text's vector averages: no [CLS]/[SEP], no [UNK], the first max_length tokens."""
+        items, _ = as_texts(texts)
+        encodings = self.tokenizer.encode_batch_fast(items, add_special_tokens=False)
+        ids = [[t for t in e.ids if t != self.unk_id] for e in encodings]
+        return [row[: self.max_length] for row in ids] if self.max_length is not None else ids
+
+    def encode(self, texts: str | Iterable[str], batch_size: int = 1024, show_progress: bool | None = None,
+               normalize: bool | None = None) -> np.ndarray:  # fmt: skip
+        """Sentence vectors (N, D) float32 (a str gives (D,)): the mean of each text's token vectors.
+
+        A text with no known token gets the zero vector, as in model2vec. show_progress is taken for the
+        Encoder's signature (minilm.eval calls both alike) and shows nothing.
+        """
+        items, single = as_texts(texts)
+        out = np.zeros((len(items), self.dimension), dtype=np.float32)  # (N, D)
+        for start in range(0, len(items), max(1, batch_size)):
+            ids = self.tokenize(items[start : start + batch_size])
+            lengths = np.array([len(row) for row in ids], dtype=np.int64)  # (B,)
+            if not lengths.sum():
+                continue
+            flat = np.concatenate([np.asarray(row, dtype=np.int64) for row in ids])  # (T,)
+            offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            sums = np.add.reduceat(self.embeddings[flat], offsets[lengths > 0], axis=0)  # (B', D)
+            kept = np.flatnonzero(lengths > 0)
+            out[start + kept] = sums / lengths[kept, None]
+        if self.normalize if normalize is None else normalize:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out = np.where(norms > 0, out / np.maximum(norms, 1e-32), out).astype(np.float32)
+        return out[0] if single else out
+
+    def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        """Cosine similarity matrix (N, M) between vectors a and b (default: a)."""
+        left = unit_rows(as_vectors(a, "a"))
+        right = left if b is None else unit_rows(as_vectors(b, "b"))
+        if left.shape[1] != right.shape[1]:
+            raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
+        return (left @ right.T).astype(np.float32)
+
+
+def _safetensors_bytes(embeddings: np.ndarray) -> bytes:
+    return save({"embeddings": np.ascontiguousarray(embeddings, dtype=np.float32)})
+
+
+__all__ = ["MAX_LENGTH", "MODEL_TYPE", "StaticModel", "is_static_folder", "plain_tokenizer"]

@@ -1,0 +1,90 @@
+"""The static model: distilled from the tiny model, loaded by model2vec and minilm alike, fitted toward the model."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minilm
+from minilm.cli.main import main
+from minilm.errors import CheckpointError, InputError, MinilmError
+from minilm.eval.metrics import paired_cosine
+from minilm.static import StaticModel, distill
+from tests.conftest import TINY_WORDS
+
+
+def sentences(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(TINY_WORDS, k=rng.randint(2, 9))) for _ in range(n)]
+
+
+def test_folder_loads_in_model2vec_and_minilm_with_the_same_vectors(tiny, tmp_path: Path) -> None:
+    from model2vec import StaticModel as Model2VecStatic
+
+    static, _ = distill(tiny, sentences(200, 0))
+    folder = static.save(tmp_path / "static")
+    texts = [*sentences(30, 1), "zzzz unknown qqq", TINY_WORDS[0]]
+    ours = minilm.load(folder)
+    assert isinstance(ours, StaticModel)
+    theirs = Model2VecStatic.from_pretrained(str(folder)).encode(texts)
+    np.testing.assert_allclose(ours.encode(texts), theirs, atol=1e-6)
+    assert ours.encode(texts).shape == (len(texts), tiny.dimension)
+    assert ours.info()["kind"] == "static" and ours.info()["model"].startswith("static-")
+    assert ours.tokenize(TINY_WORDS[0]) == [[tiny.tokenize(TINY_WORDS[0])[0][1]]]  # no [CLS]/[SEP]
+    np.testing.assert_allclose(np.diag(ours.similarity(ours.encode(texts[:5]))), 1.0, atol=1e-5)
+
+
+def test_fit_brings_static_vectors_closer_to_the_model_on_held_out_texts(tiny) -> None:
+    train, held = sentences(400, 2), sentences(100, 3)
+    target = tiny.encode(held)
+    vocabulary, _ = distill(tiny, train, fit=False, weights=False)
+    fitted, report = distill(tiny, train)
+    before = paired_cosine(vocabulary.encode(held), target)
+    after = paired_cosine(fitted.encode(held), target)
+    assert report.tokens_seen > 0
+    assert np.mean(1 - after) < 0.8 * np.mean(1 - before)
+
+
+def test_vocabulary_pass_is_each_token_through_the_model(tiny) -> None:
+    static, _ = distill(tiny, sentences(10, 4), fit=False, weights=False)
+    word = TINY_WORDS[3]
+    token = static.tokenize(word)[0]
+    np.testing.assert_allclose(static.embeddings[token[0]], tiny.encode(word), atol=1e-5)
+
+
+def test_bad_input_is_refused(tiny, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no training texts"):
+        distill(tiny, [])
+    with pytest.raises(InputError, match="no known token"):
+        distill(tiny, ["", "   "])
+    with pytest.raises(InputError, match="minilm BERT model"):
+        distill(object(), ["a text"])
+    (tmp_path / "notbert").mkdir()
+    (tmp_path / "notbert" / "config.json").write_text(json.dumps({"model_type": "gpt2"}))
+    with pytest.raises(MinilmError):
+        distill(tmp_path / "notbert", ["a text"])
+    folder = distill(tiny, sentences(20, 5))[0].save(tmp_path / "static")
+    with pytest.raises(InputError, match="numpy alone"):
+        minilm.load(folder, engine="onnx")
+    (folder / "model.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="model.safetensors missing"):
+        minilm.load(folder)
+
+
+def test_cli_writes_a_loadable_folder(tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "texts.txt"
+    corpus.write_text("\n".join(sentences(50, 6)) + "\n")
+    out = tmp_path / "out"
+    assert main(["distill-static", str(out), "--model", str(tiny_dir), "--texts", str(corpus), "--engine",
+                 "numpy"]) == 0  # fmt: skip
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["texts"] == len(set(sentences(50, 6)))
+    assert minilm.load(out).encode("x y").shape == (minilm.load(tiny_dir, engine="numpy").dimension,)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    assert main(["distill-static", str(tmp_path / "o2"), "--model", str(tiny_dir), "--texts", str(empty)]) == 1
+    assert "no training texts" in capsys.readouterr().err
