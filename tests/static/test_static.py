@@ -88,3 +88,21 @@ def test_cli_writes_a_loadable_folder(tiny_dir: Path, tmp_path: Path, capsys: py
     empty.write_text("\n")
     assert main(["distill-static", str(tmp_path / "o2"), "--model", str(tiny_dir), "--texts", str(empty)]) == 1
     assert "no training texts" in capsys.readouterr().err
+
+
+def test_prefilter_confirms_with_the_model_and_finds_its_pairs(tiny) -> None:
+    from minilm.index.neighbors import pairs_above
+    from minilm.static.prefilter import prefiltered_pairs
+
+    texts = sentences(60, 7)
+    texts += [t + " " + TINY_WORDS[0] for t in texts[:20]]  # near copies
+    static, _ = distill(tiny, texts)
+    i, j, _ = pairs_above(tiny.encode(texts), 0.9, "exact")
+    model_only = set(zip(i.tolist(), j.tolist(), strict=True))
+    wide, encoded = prefiltered_pairs(tiny, static, texts, 0.9, margin=0.9, method="exact")
+    assert {(a, b) for a, b, _ in wide} == model_only and encoded <= len(texts)
+    narrow, _ = prefiltered_pairs(tiny, static, texts, 0.9, margin=0.0, method="exact")
+    assert {(a, b) for a, b, _ in narrow} <= model_only
+    assert all(s >= 0.9 for _, _, s in narrow)
+    with pytest.raises(InputError, match="margin"):
+        prefiltered_pairs(tiny, static, texts, 0.9, margin=1.5)
