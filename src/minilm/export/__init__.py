@@ -17,6 +17,7 @@ from pathlib import Path
 
 from minilm.errors import InputError, OutputError, shown
 from minilm.export import checks, layout, manifest, onnx_model, source
+from minilm.export import sentence_transformers as st_folder
 from minilm.export.manifest import Manifest, Parity
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "onnx": Format(onnx_model.PRECISIONS, onnx_model.write, checks.check_onnx),
+    "sentence-transformers": Format(st_folder.PRECISIONS, st_folder.write, checks.check_sentence_transformers),
 }
 
 

@@ -72,3 +72,19 @@ def check_onnx(source: Source, out: Path) -> list[Parity]:
     pooled, direct = onnx_runtime(out, TEXTS)
     return [compare("onnxruntime+tokenizers model.onnx (pooled by the reader)", pooled, ref),
             compare("onnxruntime+tokenizers sentence_model.onnx", direct, ref)]  # fmt: skip
+
+
+def check_sentence_transformers(source: Source, out: Path) -> list[Parity]:
+    """sentence-transformers (torch, CPU) loading the folder as any user would."""
+    from minilm import extras
+
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise extras.missing_module("export-check", "export --check of the sentence-transformers folder",
+                                    exc) from None  # fmt: skip
+    model = SentenceTransformer(str(out), device="cpu", local_files_only=True)
+    vectors = model.encode(TEXTS, batch_size=16, convert_to_numpy=True)
+    ids = model.tokenizer(TEXTS, truncation=True, max_length=model.max_seq_length)["input_ids"]
+    ids_equal = [list(i) for i in ids] == [list(map(int, i)) for i in source.tokenizer(TEXTS)]
+    return [compare("sentence-transformers", vectors, reference(source, TEXTS), ids_equal)]
