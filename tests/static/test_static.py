@@ -106,3 +106,11 @@ def test_prefilter_confirms_with_the_model_and_finds_its_pairs(tiny) -> None:
     assert all(s >= 0.9 for _, _, s in narrow)
     with pytest.raises(InputError, match="margin"):
         prefiltered_pairs(tiny, static, texts, 0.9, margin=1.5)
+
+
+def test_cli_encode_with_a_static_folder(tiny, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = distill(tiny, sentences(40, 8))[0].save(tmp_path / "static")
+    texts = sentences(3, 9)
+    assert main(["encode", "--model", str(folder), *texts]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    np.testing.assert_allclose([r["embedding"] for r in rows], minilm.load(folder).encode(texts), atol=1e-6)

@@ -22,6 +22,8 @@ from minilm.errors import CheckpointError, InputError
 from minilm.files import atomic_write, fsync_dir
 from minilm.inputs import as_texts, as_vectors
 from minilm.pooling import unit_rows
+from minilm.precision import quantize
+from minilm.prepare import EncodeInfo
 
 MODEL_TYPE = "model2vec"
 MAX_LENGTH = 512  # model2vec's default token cut
@@ -154,6 +156,23 @@ class StaticModel:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out = np.where(norms > 0, out / np.maximum(norms, 1e-32), out).astype(np.float32)
         return out[0] if single else out
+
+    def encode_with_info(self, texts: str | Iterable[str], batch_size: int = 1024, normalize: bool | None = None,
+                         show_progress: bool | None = None, precision: str = "float32",
+                         on_long: str = "truncate") -> tuple[np.ndarray, EncodeInfo]:  # fmt: skip
+        """encode(...) with the output precision and per-text facts (token counts without [CLS]/[SEP]; a text is
+        truncated past max_length tokens). on_long: only "truncate" (a static model reads no windows)."""
+        if on_long != "truncate":
+            raise InputError(f"on_long={on_long!r}: a static model truncates at {self.max_length} tokens; "
+                             "use on_long='truncate'")  # fmt: skip
+        items, single = as_texts(texts)
+        vectors = quantize(self.encode(items, batch_size, normalize=normalize), precision)
+        encodings = self.tokenizer.encode_batch_fast(items, add_special_tokens=False)
+        counts = np.array([sum(t != self.unk_id for t in e.ids) for e in encodings], dtype=np.int64)  # (N,)
+        limit = self.max_length if self.max_length is not None else np.iinfo(np.int64).max
+        info = EncodeInfo(np.minimum(counts, limit), counts > limit, np.ones(len(items), dtype=np.int64),
+                          np.ones(len(items), dtype=bool))  # fmt: skip
+        return (vectors[0] if single else vectors), info
 
     def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity matrix (N, M) between vectors a and b (default: a)."""
