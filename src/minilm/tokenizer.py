@@ -10,18 +10,20 @@ hundreds of megabytes of token objects). A piece cut inside the text may end ins
 last pre-tokenized word are dropped and the next read starts where that word starts: everything kept is what
 the whole text's tokenization has at those positions, because the pre-tokenizer (whitespace and punctuation for
 BERT) decides each word boundary from the characters beside it. An added token ([SEP], [MASK], ...) that the
-cut splits would read as plain text, so the words ending in its reach before the cut are read again too.
+cut splits would read as plain text, so the words from where it may start are read again too.
 
 A read whose only word reaches the cut is usually a word without end: WordPiece makes any word longer than
 max_input_chars_per_word (100) one [UNK], whatever its length. Such a word is not read whole: its end is found by
 scanning the characters themselves (`WordEnds`: each character's part in pre-tokenization, asked of the backend
-once and remembered), so a 5 MB "word" costs a scan of its characters, not their tokenization. A read whose only
-word reaches the cut without being that long (most of it characters the normalizer removes) is repeated with twice
-the characters.
+once and remembered), so a 5 MB "word" costs a scan of its characters, not their tokenization. A word that
+reaches the cut without being that long (most of it characters the normalizer removes) is tokenized from the
+characters it keeps. A read whose only word is one punctuation or CJK character (perhaps the start of an added
+token) is repeated with twice the characters.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,9 +164,10 @@ class Tokenizer:
         keep = len(ids)
         while keep and words[keep - 1] == words[-1]:
             keep -= 1  # the last word may go on past the cut
-        if keep == 0 and ids and self.word_ends is not None and self.word_ends.over_limit(text, start, n, offsets):
-            end, next_start = self.word_ends.find(text, start + offsets[-1][1])  # one [UNK], however long
-            return Run(ids[:1], [(start + offsets[0][0], end)], next_start, next_start >= len(text))
+        word_start = start + offsets[0][0] if ids else 0
+        if keep == 0 and ids and self.word_ends is not None and self.word_ends.part_of(text[word_start]) == WORD:
+            over = self.word_ends.over_limit(text, start, n, offsets)  # one word reaching the cut: find its end
+            return self.word_ends.run(text, start + offsets[0][0], start + offsets[-1][1], over, n)
         # an added token ([SEP], ...) split by the cut reads as plain text: the words from its start are read again
         split = self._added_split(text[start + max(0, n - self.added_reach) : start + n], n)
         while keep and offsets[keep - 1][1] > split:
@@ -218,9 +221,10 @@ class WordEnds:
     offsets do. Parts are asked of the backend itself, for the characters met, and remembered.
     """
 
-    def __init__(self, backend: HFTokenizer, max_chars: int):
+    def __init__(self, backend: HFTokenizer, max_chars: int, unk_id: int):
         self.backend = backend
         self.max_chars = max_chars
+        self.unk_id = unk_id
         self.parts: dict[str, int] = {}
 
     @classmethod
@@ -235,7 +239,10 @@ class WordEnds:
             return None
         if backend.normalizer is not None and not isinstance(backend.normalizer, normalizers.BertNormalizer):
             return None
-        ends = cls(backend, int(backend.model.max_input_chars_per_word))
+        unk = backend.token_to_id(backend.model.unk_token)
+        if unk is None:
+            return None
+        ends = cls(backend, int(backend.model.max_input_chars_per_word), int(unk))
         added = [token.content for token in backend.get_added_tokens_decoder().values()]
         if any(not content or ends.part_of(content[0]) != BOUNDARY for content in added):
             return None
@@ -247,27 +254,66 @@ class WordEnds:
         normalizer = self.backend.normalizer
         return len(normalizer.normalize_str(read) if normalizer is not None else read) > self.max_chars
 
-    def find(self, text: str, pos: int) -> tuple[int, int]:
-        """(end of the word's span, where the next read starts) for a word over the limit whose characters read so
-        far end at `pos` (text[pos - 1] is a WORD character)."""
+    def run(self, text: str, start: int, read_end: int, over: bool, size: int) -> Run:
+        """The Run of the word starting at `start` whose characters read so far (to `read_end`, a WORD character
+        before it) reached a piece's cut: one [UNK] if it is over the limit, else its word pieces, tokenized from
+        its WORD characters alone (a word whose characters the normalizer mostly removes); the next read starts
+        after it. size: characters of the first look past read_end (doubled up to SCAN_CHARS)."""
+        end, next_start = self.find(text, read_end, size)
+        done = next_start >= len(text)
+        found = None if over else self._word_chars(text, start, end)
+        if found is None:
+            return Run([self.unk_id], [(start, end)], next_start, done)
+        chars, where = found
+        encoding = self.backend.encode(chars, add_special_tokens=False)
+        offsets = [(where[a], where[max(a, b - 1)] + 1) for a, b in encoding.offsets]
+        return Run(encoding.ids, offsets, next_start, done)
+
+    def find(self, text: str, pos: int, size: int) -> tuple[int, int]:
+        """(end of the word's span, where the next read starts) for a word whose characters read so far end at
+        `pos` (text[pos - 1] is a WORD character): the first BOUNDARY at or after pos ends it. The characters are
+        looked at `size` at first, then twice as many each time up to SCAN_CHARS."""
         last = pos - 1
-        size = 4096  # doubled up to SCAN_CHARS: a word just over a piece costs little more than the piece
+        size = max(16, min(size, SCAN_CHARS))
         while pos < len(text):
             chunk = text[pos : pos + size]
             parts = self._parts(set(chunk))
             stops = {c for c, part in parts.items() if part == BOUNDARY}
             stop = next(i for i, c in enumerate(chunk) if c in stops) if stops else len(chunk)
-            i = stop - 1
-            if any(part == GONE for part in parts.values()):
-                while i >= 0 and parts[chunk[i]] == GONE:
-                    i -= 1
-            if i >= 0:
-                last = pos + i
+            gone = "".join(c for c, part in parts.items() if part == GONE)
+            kept = len(chunk[:stop].rstrip(gone)) if gone else stop
+            if kept:
+                last = pos + kept - 1
             if stop < len(chunk):
                 return last + 1, pos + stop
             pos += len(chunk)
             size = min(2 * size, SCAN_CHARS)
         return last + 1, len(text)
+
+    def _word_chars(self, text: str, start: int, end: int) -> tuple[str, list[int]] | None:
+        """The WORD characters of text[start:end] and their positions; None once the word is over the limit."""
+        chars: list[str] = []
+        where: list[int] = []
+        for a in range(start, end, SCAN_CHARS):
+            chunk = text[a : min(end, a + SCAN_CHARS)]
+            parts = self._parts(set(chunk))
+            if len(chunk) <= 2 * self.max_chars:
+                kept = [(i, c) for i, c in enumerate(chunk) if parts[c] == WORD]
+                where += [a + i for i, _ in kept]
+                chars += [c for _, c in kept]
+            elif word := [c for c, part in parts.items() if part == WORD]:
+                for found in re.finditer("[" + "".join(map(re.escape, word)) + "]", chunk):
+                    chars.append(found.group())
+                    where.append(a + found.start())
+                    if len(chars) > self.max_chars:
+                        break
+            if len(chars) > self.max_chars:
+                return None
+        squeezed = "".join(chars)
+        normalizer = self.backend.normalizer
+        if len(normalizer.normalize_str(squeezed) if normalizer is not None else squeezed) > self.max_chars:
+            return None
+        return squeezed, where
 
     def part_of(self, char: str) -> int:
         return self._parts({char})[char]
