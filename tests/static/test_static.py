@@ -114,3 +114,18 @@ def test_cli_encode_with_a_static_folder(tiny, tmp_path: Path, capsys: pytest.Ca
     assert main(["encode", "--model", str(folder), *texts]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     np.testing.assert_allclose([r["embedding"] for r in rows], minilm.load(folder).encode(texts), atol=1e-6)
+
+
+def test_cli_dedup_prefilter_static(tiny, tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    texts = sentences(40, 10)
+    texts += [t + " " + TINY_WORDS[0] for t in texts[:10]]
+    folder = distill(tiny, texts)[0].save(tmp_path / "static")
+    corpus = tmp_path / "texts.txt"
+    corpus.write_text("\n".join(texts) + "\n")
+    base = ["dedup", "-i", str(corpus), "--model", str(tiny_dir), "--engine", "numpy", "--pairs", "-t", "0.9"]
+    assert main(base) == 0
+    model_only = capsys.readouterr().out
+    assert main([*base, "--prefilter", "static", "--static", str(folder), "--margin", "0.9"]) == 0
+    assert capsys.readouterr().out == model_only
+    assert main([*base, "--prefilter", "static"]) == 1
+    assert "--static FOLDER" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from minilm.errors import InputError
+from minilm.index.dedup import Duplicates, _central_first, _union_find_groups
 from minilm.index.neighbors import pairs_above
 
 MARGIN = 0.1
@@ -38,3 +39,19 @@ def prefiltered_pairs(model: Any, static: Any, texts: Sequence[str], threshold: 
     keep = np.flatnonzero(cosine >= threshold)
     keep = keep[np.argsort(-cosine[keep], kind="stable")]
     return [(int(i[k]), int(j[k]), float(cosine[k])) for k in keep], len(needed)
+
+
+def prefiltered_duplicates(model: Any, static: Any, texts: Sequence[str], threshold: float = 0.9,
+                           margin: float = MARGIN, method: str = "auto") -> tuple[Duplicates, np.ndarray]:  # fmt: skip
+    """near_duplicates' groups from prefiltered_pairs, and the model's vectors (N, D) of the texts in a pair
+    (zero rows for the others, which no group holds)."""
+    pairs, _ = prefiltered_pairs(model, static, texts, threshold, margin, method)
+    members = sorted({k for a, b, _ in pairs for k in (a, b)})
+    vectors = np.zeros((len(texts), model.dimension), dtype=np.float32)  # (N, D)
+    if members:
+        vectors[members] = np.asarray(model.encode([texts[k] for k in members]), dtype=np.float32)
+    left = np.array([a for a, _, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b, _ in pairs], dtype=np.int64)
+    groups = [_central_first(vectors, g) for g in _union_find_groups(len(texts), left, right)]
+    groups.sort(key=lambda g: (-len(g), g[0]))
+    return Duplicates(pairs, groups), vectors
