@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minilm.errors import InputError, OutputError, shown
-from minilm.export import checks, layout, manifest, onnx_model, source
+from minilm.export import checks, layout, manifest, onnx_model, openvino_ir, source
 from minilm.export import sentence_transformers as st_folder
 from minilm.export.manifest import Manifest, Parity
 
@@ -32,6 +32,7 @@ class Format:
 
 FORMATS: dict[str, Format] = {
     "onnx": Format(onnx_model.PRECISIONS, onnx_model.write, checks.check_onnx),
+    "openvino": Format(openvino_ir.PRECISIONS, openvino_ir.write, checks.check_openvino),
     "sentence-transformers": Format(st_folder.PRECISIONS, st_folder.write, checks.check_sentence_transformers),
 }
 

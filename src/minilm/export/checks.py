@@ -88,3 +88,30 @@ def check_sentence_transformers(source: Source, out: Path) -> list[Parity]:
     ids = model.tokenizer(TEXTS, truncation=True, max_length=model.max_seq_length)["input_ids"]
     ids_equal = [list(i) for i in ids] == [list(map(int, i)) for i in source.tokenizer(TEXTS)]
     return [compare("sentence-transformers", vectors, reference(source, TEXTS), ids_equal)]
+
+
+def openvino_runtime(out: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(openvino_model.xml's states pooled here, sentence_model.xml's output), one text per request."""
+    import openvino as ov
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
+    core = ov.Core()
+    states = core.compile_model(str(out / "openvino_model.xml"), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    sentences = core.compile_model(str(out / "sentence_model.xml"), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    pooled, direct = [], []
+    for encoding in tokenizer.encode_batch(texts):
+        feed = {"input_ids": np.array([encoding.ids], np.int64),
+                "attention_mask": np.array([encoding.attention_mask], np.int64),
+                "token_type_ids": np.array([encoding.type_ids], np.int64)}  # fmt: skip
+        mean = np.asarray(states(feed)[0], np.float64)[0].mean(axis=0)
+        pooled.append(mean / max(np.linalg.norm(mean), 1e-12))
+        direct.append(np.asarray(sentences(feed)[0])[0])
+    return np.stack(pooled), np.stack(direct)
+
+
+def check_openvino(source: Source, out: Path) -> list[Parity]:
+    ref = reference(source, TEXTS)
+    pooled, direct = openvino_runtime(out, TEXTS)
+    return [compare("openvino openvino_model.xml (pooled by the reader)", pooled, ref),
+            compare("openvino sentence_model.xml", direct, ref)]  # fmt: skip
