@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minilm.errors import InputError, OutputError, shown
-from minilm.export import checks, layout, manifest, onnx_model, openvino_ir, source
+from minilm.export import checks, layout, manifest, onnx_model, openvino_ir, source, transformers_js
 from minilm.export import sentence_transformers as st_folder
 from minilm.export.manifest import Manifest, Parity
 
@@ -27,13 +27,14 @@ log = logging.getLogger(__name__)
 class Format:
     precisions: tuple[str, ...]
     write: Callable[[source.Source, Path, str], None]
-    check: Callable[[source.Source, Path], list[Parity]]
+    check: Callable[[source.Source, Path], list[Parity]] | None  # None: no consumer minilm can run in-process
 
 
 FORMATS: dict[str, Format] = {
     "onnx": Format(onnx_model.PRECISIONS, onnx_model.write, checks.check_onnx),
     "openvino": Format(openvino_ir.PRECISIONS, openvino_ir.write, checks.check_openvino),
     "sentence-transformers": Format(st_folder.PRECISIONS, st_folder.write, checks.check_sentence_transformers),
+    "transformers.js": Format(transformers_js.PRECISIONS, transformers_js.write, None),
 }
 
 
@@ -58,6 +59,9 @@ def export(out: str | os.PathLike[str], format: str = "onnx", model: str | os.Pa
     if precision not in spec.precisions:
         raise InputError(f"format {format} has no precision {shown(precision)}: choose one of "
                          f"{', '.join(spec.precisions)}")  # fmt: skip
+    if check and spec.check is None:
+        raise InputError(f"--check is not available for {format}: its consumer runs outside Python "
+                         "(docs/export.md); export without --check")  # fmt: skip
     path = Path(out)
     _output_dir(path, force)
     started = time.perf_counter()
@@ -68,7 +72,7 @@ def export(out: str | os.PathLike[str], format: str = "onnx", model: str | os.Pa
     spec.write(src, path, precision)
     result = Manifest(format, precision, src.name, src.sha256)
     result.seconds = round(time.perf_counter() - started, 2)
-    if check:
+    if check and spec.check is not None:
         result.checks = spec.check(src, path)
         for parity in result.checks:
             log.info("%s: max abs diff %.2e, worst cosine %.6f", parity.consumer, parity.max_abs_diff,

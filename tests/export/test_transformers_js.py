@@ -1,0 +1,71 @@
+"""`minilm export --format transformers.js`, loaded by Transformers.js in Node (tests/export/js/embed.mjs).
+
+scripts/test installs the Node package (npm ci --ignore-scripts in tests/export/js).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minilm
+from minilm.errors import InputError
+from minilm.export import export
+
+from ..conftest import BertConfig, write_tiny_model
+from .onnx_reader import worst_cosine
+
+JS = Path(__file__).parent / "js"
+TEXTS = ["the cat sat on the mat", "a happy person", "hello world !", "é", "the dog is running today ."]
+
+
+def _node(folder: Path, dtype: str, texts: list[str], tmp_path: Path) -> tuple[list[list[int]], np.ndarray]:
+    if shutil.which("node") is None or not (JS / "node_modules" / "@huggingface" / "transformers").is_dir():
+        pytest.fail("Node and tests/export/js/node_modules are needed: cd tests/export/js && npm ci --ignore-scripts")
+    (tmp_path / "texts.json").write_text(json.dumps(texts))
+    run = subprocess.run(["node", "embed.mjs", str(folder), dtype, str(tmp_path / "texts.json")], cwd=JS,
+                         capture_output=True, text=True, timeout=300, check=True)  # fmt: skip
+    out = json.loads(run.stdout)
+    return out["ids"], np.array(out["vectors"], np.float64)
+
+
+def test_real_model_fp32_and_quantized(tmp_path: Path, golden) -> None:  # type: ignore[no-untyped-def]
+    texts, ids, vectors = golden
+    folder = tmp_path / "all-minilm"
+    export(folder, "transformers.js")
+    got_ids, fp32 = _node(folder, "fp32", texts, tmp_path)
+    # Transformers.js cuts a text past 256 tokens after adding [CLS]/[SEP], so its last id is a word piece where
+    # the reference has [SEP] (docs/export.md); every other id agrees
+    agree = [i for i, (a, b) in enumerate(zip(got_ids, ids, strict=True)) if a == b]
+    for i in set(range(len(ids))) - set(agree):
+        assert len(ids[i]) == 256 and got_ids[i][:-1] == ids[i][:-1] and ids[i][-1] == 102 != got_ids[i][-1]
+    assert len(agree) >= 250
+    assert np.abs(fp32[agree] - vectors[agree]).max() < 1e-5
+    _, q8 = _node(folder, "q8", texts, tmp_path)
+    assert worst_cosine(q8[agree], vectors[agree]) >= 0.99
+    assert np.abs(q8 - vectors).max() > 1e-4  # model_quantized.onnx really was read
+
+
+def test_pruned_model(tmp_path: Path) -> None:
+    from minilm.train.prune import prune
+
+    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
+                        intermediate_size=16, max_position_embeddings=32)  # fmt: skip
+    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    folder = tmp_path / "pruned-js"
+    export(folder, "transformers.js", model=pruned)
+    model = minilm.load(pruned, engine="numpy")
+    ids, vectors = _node(folder, "fp32", TEXTS, tmp_path)
+    assert ids == [[int(i) for i in t] for t in model.tokenize(TEXTS)]
+    assert np.abs(vectors - model.encode(TEXTS)).max() < 1e-5
+
+
+def test_check_refused_before_writing(tiny_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="--check is not available for transformers.js"):
+        export(tmp_path / "out", "transformers.js", model=tiny_dir, check=True)
+    assert not (tmp_path / "out").exists()
