@@ -109,7 +109,6 @@ def test_a_5mb_text_costs_a_prefix_of_cpu_and_memory() -> None:
     assert not got["exact"] and 256 < got["count"] < 1_000  # a lower bound from the prefix read
 
 
-
 @pytest.mark.integration
 @pytest.mark.parametrize("char", ["x", "\U0001f600"])
 def test_a_5_million_character_word_costs_a_scan(char: str) -> None:
@@ -117,6 +116,7 @@ def test_a_5_million_character_word_costs_a_scan(char: str) -> None:
     assert got["ids"] == [[101, 100, 102]] and got["count"] == 3 and got["exact"]  # [CLS] [UNK] [SEP]
     assert got["cpu"] < 1.0, got
     assert got["peak"] - got["footprint"] < 100, got
+
 
 @pytest.fixture(scope="module")
 def vocab_model(tmp_path_factory: pytest.TempPathFactory) -> Path:

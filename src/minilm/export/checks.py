@@ -26,9 +26,9 @@ TEXTS = [*calibration.TEXTS, *UNSEEN]
 
 
 def reference(source: Source, texts: list[str]) -> np.ndarray:
-    import minilm
+    from minilm.loading import load
 
-    model = minilm.load(source.folder.path, engine="numpy", allow_download=False)
+    model = load(source.folder.path, engine="numpy", allow_download=False)
     return np.asarray(model.encode(texts), dtype=np.float64)
 
 
