@@ -14,12 +14,12 @@ import argparse
 import csv
 import time
 
-import minilm
 import numpy as np
+
+import minilm
+from benchmarks import harness, workloads
 from minilm.index.neighbors import pairs_above
 from minilm.static.prefilter import prefiltered_pairs
-
-from benchmarks import harness, workloads
 
 
 def corpus() -> list[str]:

@@ -12,16 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-import minilm
 import numpy as np
+
+import minilm
+from benchmarks import harness
 from minilm.eval.datasets import read_beir, read_sick, read_stsb
 from minilm.eval.locations import data_root
 from minilm.eval.metrics import paired_cosine, retrieval_scores, spearman
 from minilm.eval.retrieval import top_k
 from minilm.static import distill
 from minilm.static.corpus import training_texts
-
-from benchmarks import harness
 
 
 def cached_vectors(model: Any, texts: list[str], path: Path) -> np.ndarray:

@@ -11,9 +11,9 @@ import argparse
 import time
 from typing import Any
 
-import minilm
 import numpy as np
 
+import minilm
 from benchmarks import harness, workloads
 
 
