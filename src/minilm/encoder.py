@@ -23,7 +23,7 @@ from minilm.errors import InputError
 from minilm.inputs import as_texts, as_vectors, check_ranges
 from minilm.long_text import DEFAULT_OVERLAP, ON_LONG, OnLong, WindowMeans
 from minilm.options import EncodeOptions, Settings
-from minilm.pooling import l2_normalize, pool, unit_rows
+from minilm.pooling import cosine_matrix, l2_normalize, pool
 from minilm.precision import Precision, quantize
 from minilm.prepare import EncodeInfo, Part, Prepared, Tally
 from minilm.progress import progress_bar
@@ -127,11 +127,7 @@ class Encoder:
 
     def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity matrix (N, M) between vectors a (N, D) or (D,) and b (M, D) or (D,) (default: a)."""
-        left = unit_rows(as_vectors(a, "a"))
-        right = left if b is None else unit_rows(as_vectors(b, "b"))
-        if left.shape[1] != right.shape[1]:
-            raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
-        return (left @ right.T).astype(np.float32)
+        return cosine_matrix(as_vectors(a, "a"), None if b is None else as_vectors(b, "b"))
 
     @overload
     def encode(  # type: ignore[overload-overlap]  # one str gives one array, token states included

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minilm.config import PoolingMode
+from minilm.errors import InputError
 
 
 def pool(states: np.ndarray, lengths: np.ndarray, mode: PoolingMode) -> np.ndarray:
@@ -40,3 +41,12 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     scaled = x / np.where(peak > 0, peak, 1.0)
     norms = np.linalg.norm(scaled, axis=-1, keepdims=True)
     return scaled / np.where(norms > 0, norms, 1.0)
+
+
+def cosine_matrix(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    """Cosine similarity (N, M) float32 of rows a (N, D) and b (M, D) (default: a), through unit_rows."""
+    left = unit_rows(a)
+    right = left if b is None else unit_rows(b)
+    if left.shape[1] != right.shape[1]:
+        raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
+    return (left @ right.T).astype(np.float32)

@@ -21,7 +21,7 @@ from minilm.checkpoint.cache import file_digest
 from minilm.errors import CheckpointError, InputError
 from minilm.files import atomic_write, fsync_dir
 from minilm.inputs import as_texts, as_vectors
-from minilm.pooling import unit_rows
+from minilm.pooling import cosine_matrix
 from minilm.precision import quantize
 from minilm.prepare import EncodeInfo
 
@@ -176,11 +176,7 @@ class StaticModel:
 
     def similarity(self, a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         """Cosine similarity matrix (N, M) between vectors a and b (default: a)."""
-        left = unit_rows(as_vectors(a, "a"))
-        right = left if b is None else unit_rows(as_vectors(b, "b"))
-        if left.shape[1] != right.shape[1]:
-            raise InputError(f"vectors of dimension {left.shape[1]} and {right.shape[1]} cannot be compared")
-        return (left @ right.T).astype(np.float32)
+        return cosine_matrix(as_vectors(a, "a"), None if b is None else as_vectors(b, "b"))
 
 
 def _safetensors_bytes(embeddings: np.ndarray) -> bytes:
