@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("jobs", frozenset({"bulk", "eval", "plot", "train", "static", "export"})),
     ("the search index", frozenset({"index"})),
     ("the static prefilter", frozenset({"static.prefilter"})),
+    ("the browser export", frozenset({"export.web"})),  # exports an index too
     ("protocols and adapters", frozenset({"server", "compat", "integrations"})),
     ("command line", frozenset({"cli"})),
     ("package root", frozenset({""})),
