@@ -14,6 +14,7 @@ from typing import Any
 
 from minilm.encoder import Encoder
 from minilm.errors import IndexMismatchError, IndexStoreError
+from minilm.index import lexical
 from minilm.index.documents_db import DocumentsDB
 from minilm.index.embedding_cache import EmbeddingCache
 from minilm.index.lock import WriterLock
@@ -35,6 +36,9 @@ class IndexState:
         self._adding = threading.Lock()  # one add/delete at a time from this object
         self._loading = threading.Lock()
         self._closed = False
+        if writable and not lexical.present(store.db):  # a new index, or one made before the lexical side
+            log.info("%s: building the lexical index of its windows", path)
+            self.reindex_lexical()
 
     @property
     def model(self) -> Encoder:
@@ -59,6 +63,14 @@ class IndexState:
     def refresh(self) -> None:
         """Catch up with what other processes committed since this one last looked (readers call it)."""
         self._structure.refresh()
+
+    def reindex_lexical(self) -> int:
+        """Make the lexical (BM25) side from the stored windows in one transaction, or remake it; returns the
+        windows indexed. A writable open does it for an index made before minilm kept one; a read-only user runs
+        `minilm index reindex-lexical DIR`. Every add and delete after it keeps it in step (lexical.py)."""
+        self._need_writer()
+        with self._adding, self.store.write() as db:
+            return lexical.create(db)
 
     def _need_writer(self) -> None:
         if not self.writable:

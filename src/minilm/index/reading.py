@@ -8,15 +8,18 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from minilm.errors import InputError
+from minilm.errors import IndexStoreError, InputError
+from minilm.index import lexical
 from minilm.index.arguments import check_count, check_ids, check_search, check_vectors
 from minilm.index.filters import check_where
+from minilm.index.fusion import FUSION_DEPTH, check_mode, hybrid_hits, lexical_hits
 from minilm.index.opening import IndexState
 from minilm.index.ranking import Hit, search_one, with_documents
 from minilm.long_text import WindowMeans
 from minilm.pooling import l2_normalize
 
 SearchKind = Literal["auto", "exact", "hnsw"]
+SearchMode = Literal["dense", "lexical", "hybrid"]
 
 
 class IndexReading(IndexState):
@@ -25,18 +28,22 @@ class IndexReading(IndexState):
     @overload
     def search(self, query: str, k: int = 10, where: dict[str, Any] | None = None, search: SearchKind | None = None,
                ef: int | None = None, documents: bool = False,
-               document_bytes: int | None = None) -> list[Hit]: ...  # fmt: skip
+               document_bytes: int | None = None, mode: SearchMode = "dense",
+               text: str | None = None) -> list[Hit]: ...  # fmt: skip
     @overload
     def search(self, query: list[str] | tuple[str, ...], k: int = 10, where: dict[str, Any] | None = None,
                search: SearchKind | None = None, ef: int | None = None, documents: bool = False,
-               document_bytes: int | None = None) -> list[list[Hit]]: ...  # fmt: skip
+               document_bytes: int | None = None, mode: SearchMode = "dense",
+               text: str | None = None) -> list[list[Hit]]: ...  # fmt: skip
     @overload
     def search(self, query: np.ndarray, k: int = 10, where: dict[str, Any] | None = None,
                search: SearchKind | None = None, ef: int | None = None, documents: bool = False,
-               document_bytes: int | None = None) -> list[Hit] | list[list[Hit]]: ...  # fmt: skip
+               document_bytes: int | None = None,
+               mode: SearchMode = "dense", text: str | None = None) -> list[Hit] | list[list[Hit]]: ...  # fmt: skip
     def search(self, query: str | Sequence[str] | np.ndarray, k: int = 10, where: dict[str, Any] | None = None,
                search: SearchKind | None = None, ef: int | None = None, documents: bool = False,
-               document_bytes: int | None = None) -> list[Hit] | list[list[Hit]]:  # fmt: skip
+               document_bytes: int | None = None,
+               mode: SearchMode = "dense", text: str | None = None) -> list[Hit] | list[list[Hit]]:  # fmt: skip
         """Top-k documents for a text, a list of texts, or vectors (D,) / (Q, D): a list of Hit (per query for
         several), best first, each with its best window. where={"field": value} keeps documents whose metadata
         has those values (filters.py: at most MAX_FILTER_KEYS fields). search="exact" scans every vector for this
@@ -46,16 +53,38 @@ class IndexReading(IndexState):
         documents=True: each hit also carries its whole document (`Hit.document`), read in the same snapshot as
         the hit, so a writer replacing it meanwhile cannot mix versions; document_bytes caps the UTF-8 bytes of
         all documents of one call (hits in rank order; a document past the cap is cut at a character boundary,
-        Hit.document_truncated=True, and the ones after it are empty)."""
+        Hit.document_truncated=True, and the ones after it are empty).
+
+        mode="dense" ranks by the vectors (Hit.score: cosine); "lexical" by BM25 over the windows' words (FTS5,
+        lexical.py; Hit.score: BM25), each document with its best-matching window; "hybrid" fuses both top lists
+        by reciprocal rank (fusion.py; Hit.score: the fused score), the window taken from the side that ranked the
+        document higher. Lexical and hybrid need text queries, or a vector (D,) with its text as `text` (for a
+        caller that embedded the text itself); where= and deletions apply to both sides."""
         k, where, kind = check_count(k, "k"), check_where(where), check_search(search)
+        check_mode(mode)
         ef = None if ef is None else check_count(ef, "ef")
         budget = None if document_bytes is None else check_count(document_bytes, "document_bytes", 0)
-        single, q = self._queries(query)
+        texts = None if mode == "dense" else self._texts(query, mode, text)
+        single, q = (isinstance(query, str), np.zeros((0, 0))) if mode == "lexical" else self._queries(query)
         with self._structure.reading() as vi:
             if kind == "hnsw" and vi.search_kind != "hnsw":
                 raise InputError(self._no_graph())
-            allowed = self.store.allowed_keys(where) if where else None
-            hits = [search_one(self.store, self.settings, vi, row, k, allowed, ef, kind == "exact") for row in q]
+            if texts is not None and not lexical.present(self.store.reader()):
+                raise IndexStoreError(lexical.missing_message(self.path))
+            chunked = bool(self.settings["chunk"])
+            if texts is None:
+                allowed = self.store.allowed_keys(where) if where else None
+                hits = [search_one(self.store, self.settings, vi, row, k, allowed, ef, kind == "exact") for row in q]
+            elif mode == "lexical":
+                hits = [lexical_hits(self.store, text, k, where, chunked) for text in texts]
+            else:
+                allowed = self.store.allowed_keys(where) if where else None
+                depth = max(k, FUSION_DEPTH)
+                hits = [
+                    hybrid_hits(self.store, search_one(self.store, self.settings, vi, row, depth, allowed, ef,
+                                                       kind == "exact"), text, k, where, chunked)
+                    for row, text in zip(q, texts, strict=True)
+                ]  # fmt: skip
             if documents:
                 hits = [with_documents(self.store, found, budget) for found in hits]
         return hits[0] if single else hits
@@ -69,6 +98,20 @@ class IndexReading(IndexState):
         if isinstance(query, Sequence) and all(isinstance(t, str) for t in query):
             return False, self.model.encode(list(query)) if query else np.zeros((0, self.settings["dimension"]))
         raise InputError(f"query is {type(query).__name__}; expected a str, a list of str or a numpy vector")
+
+    def _texts(self, query: Any, mode: str, text: str | None) -> list[str]:
+        """The query texts of a lexical or hybrid search (their words are what the lexical side matches)."""
+        if text is not None:
+            if not isinstance(text, str) or not (isinstance(query, np.ndarray) and query.ndim == 1):
+                raise InputError("text= goes with one query vector (D,) and must be a str, got "
+                                 f"{type(text).__name__} with a {type(query).__name__} query")  # fmt: skip
+            return [text]
+        if isinstance(query, str):
+            return [query]
+        if isinstance(query, Sequence) and not isinstance(query, bytes) and all(isinstance(t, str) for t in query):
+            return list(query)
+        raise InputError(f"mode={mode!r} needs query text (a str or a list of str), got {type(query).__name__}; "
+                         "with a query vector pass its text as text=")  # fmt: skip
 
     def _no_graph(self) -> str:
         setting = self.settings["search"]
