@@ -1,4 +1,4 @@
-"""`minilm index create|add|update|delete|list|stats`: manage an index directory."""
+"""`minilm index create|add|update|delete|list|stats|reindex-lexical`: manage an index directory."""
 
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ def add_parser(sub: Any) -> None:
     stats = actions.add_parser("stats", help="counts, settings and file sizes as JSON")
     stats.add_argument("path")
     stats.set_defaults(func=run_stats)
+
+    lexical = actions.add_parser("reindex-lexical", help="build the lexical (BM25) side of search from the stored "
+                                 "windows (indexes made before it existed)")  # fmt: skip
+    lexical.add_argument("path")
+    lexical.set_defaults(func=run_reindex_lexical)
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -145,6 +150,15 @@ def run_list(args: argparse.Namespace) -> int:
         for doc_id, text, meta in index.documents(limit=args.limit):
             row = {"id": doc_id, "chunks": counts.get(doc_id, 0), "text": text, "metadata": meta}
             print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def run_reindex_lexical(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+
+    with Index.open(args.path, writable=True) as index:  # a writable open builds a missing lexical side
+        rows = index.lexical_built if index.lexical_built is not None else index.reindex_lexical()
+    print(f"indexed {rows} windows for lexical search in {args.path}", file=sys.stderr)
     return 0
 
 

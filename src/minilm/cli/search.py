@@ -49,6 +49,13 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="exact: scan every vector (any index); hnsw: the graph (an index built with one)",
     )
+    parser.add_argument(
+        "--mode",
+        choices=("dense", "lexical", "hybrid"),
+        default="dense",
+        help="dense: by vectors (score: cosine); lexical: by BM25 over the words (score: BM25); hybrid: both, "
+        "fused by reciprocal rank (score: the fused score)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per hit")
     parser.set_defaults(func=run)
 
@@ -70,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from minilm.index import Index
 
     with Index.open(args.index) as index:
-        hits = index.search(args.query, k=args.top_k, where=parse_where(args.where) or None, search=args.search)
+        hits = index.search(args.query, k=args.top_k, where=parse_where(args.where) or None, search=args.search,
+                            mode=args.mode)  # fmt: skip
     for rank, hit in enumerate(hits, 1):
         if args.json:
             row = {"rank": rank, "id": hit.doc_id, "score": round(hit.score, 6), "start": hit.start, "end": hit.end}

@@ -36,9 +36,10 @@ class IndexState:
         self._adding = threading.Lock()  # one add/delete at a time from this object
         self._loading = threading.Lock()
         self._closed = False
+        self.lexical_built: int | None = None  # windows indexed when this open made the lexical side
         if writable and not lexical.present(store.db):  # a new index, or one made before the lexical side
             log.info("%s: building the lexical index of its windows", path)
-            self.reindex_lexical()
+            self.lexical_built = self.reindex_lexical()
 
     @property
     def model(self) -> Encoder:

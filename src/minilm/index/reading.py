@@ -165,4 +165,5 @@ class IndexReading(IndexState):
             "sha256": self.settings["sha256"], "dimension": self.settings["dimension"],
             "storage": self.settings["storage"], "search": self.search_kind(chunks),
             "chunk": self.settings["chunk"], "overlap": self.settings["overlap"], "files": files,
+            "lexical": lexical.present(self.store.reader()),
         }  # fmt: skip
