@@ -129,3 +129,41 @@ def test_cli_dedup_prefilter_static(tiny, tiny_dir: Path, tmp_path: Path, capsys
     assert capsys.readouterr().out == model_only
     assert main([*base, "--prefilter", "static"]) == 1
     assert "--static FOLDER" in capsys.readouterr().err
+
+
+def reference_encode(static: StaticModel, texts: list[str]) -> np.ndarray:
+    """The batch-wide formulation (one gather of every kept token, np.add.reduceat per text): the oracle for the
+    per-text sums StaticModel.encode does."""
+    encodings = static.tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+    ids = [[t for t in e.ids if t != static.unk_id][: static.max_length] for e in encodings]
+    lengths = np.array([len(row) for row in ids], dtype=np.int64)  # (N,)
+    flat = np.concatenate([np.asarray(row, dtype=np.int64) for row in ids])  # (T,)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    kept = np.flatnonzero(lengths > 0)
+    out = np.zeros((len(texts), static.dimension), dtype=np.float32)  # (N, D)
+    out[kept] = np.add.reduceat(static.embeddings[flat], offsets[kept], axis=0) / lengths[kept, None]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.where(norms > 0, out / np.maximum(norms, 1e-32), out)
+
+
+def test_encode_matches_the_batch_wide_reference_on_the_golden_texts(real_model, golden) -> None:
+    from minilm.static.model import plain_tokenizer
+
+    backend = plain_tokenizer(real_model.tokenizer.backend)
+    table = np.random.default_rng(11).standard_normal((backend.get_vocab_size(), 384)).astype(np.float32)
+    static = StaticModel("random", Path(""), table / np.linalg.norm(table, axis=1, keepdims=True), backend,
+                         {"max_length": 512})  # fmt: skip
+    texts = list(golden[0])
+    ours = static.encode(texts)
+    np.testing.assert_allclose(ours, reference_encode(static, texts), atol=1e-6)
+    np.testing.assert_allclose(static.encode(texts, batch_size=7), ours, atol=1e-7)
+    empty = np.array([not ids for ids in static.tokenize(texts)])
+    assert empty[:3].all() and (ours.any(axis=1) == ~empty).all()  # no known token ('', ' ', ...): zero vector
+    long = " ".join(["word"] * 300 + ["\u2603"] * 5 + ["token"] * 400)  # 705 tokens, 5 of them [UNK]
+    extra = [long, "\u2603 \u2603", "one"]
+    # 512-term float32 sums in another order: equal to rounding
+    np.testing.assert_allclose(static.encode(extra), reference_encode(static, extra), atol=1e-5)
+    ids = static.tokenize(long)[0]
+    assert len(ids) == 512 and static.unk_id not in ids and ids[-1] == static.tokenize("token")[0][0]
+    _, info = static.encode_with_info([*texts, *extra])
+    assert info.token_counts[-3] == 512 and info.truncated[-3] and not info.truncated[-2:].any()

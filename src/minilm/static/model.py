@@ -129,9 +129,17 @@ class StaticModel:
     def tokenize(self, texts: str | Iterable[str]) -> list[list[int]]:
         """The token ids a text's vector averages: no [CLS]/[SEP], no [UNK], the first max_length tokens."""
         items, _ = as_texts(texts)
-        encodings = self.tokenizer.encode_batch_fast(items, add_special_tokens=False)
-        ids = [[t for t in e.ids if t != self.unk_id] for e in encodings]
-        return [row[: self.max_length] for row in ids] if self.max_length is not None else ids
+        return self._known_ids(items)[0]
+
+    def _known_ids(self, items: list[str]) -> tuple[list[list[int]], list[int]]:
+        """(each text's ids as tokenize gives them, each text's count of known tokens before the cut)."""
+        known = [e.ids for e in self.tokenizer.encode_batch_fast(items, add_special_tokens=False)]
+        if self.unk_id is not None:
+            known = [row if self.unk_id not in row else [t for t in row if t != self.unk_id] for row in known]
+        counts = [len(row) for row in known]
+        if self.max_length is not None:
+            known = [row[: self.max_length] for row in known]
+        return known, counts
 
     def encode(self, texts: str | Iterable[str], batch_size: int = 1024, show_progress: bool | None = None,
                normalize: bool | None = None) -> np.ndarray:  # fmt: skip
@@ -141,21 +149,26 @@ class StaticModel:
         Encoder's signature (minilm.eval calls both alike) and shows nothing.
         """
         items, single = as_texts(texts)
+        vectors, _ = self._encode(items, batch_size, normalize)
+        return vectors[0] if single else vectors
+
+    def _encode(self, items: list[str], batch_size: int, normalize: bool | None) -> tuple[np.ndarray, list[int]]:
+        """(vectors (N, D), each text's count of known tokens before the cut)."""
         out = np.zeros((len(items), self.dimension), dtype=np.float32)  # (N, D)
-        for start in range(0, len(items), max(1, batch_size)):
-            ids = self.tokenize(items[start : start + batch_size])
-            lengths = np.array([len(row) for row in ids], dtype=np.int64)  # (B,)
-            if not lengths.sum():
-                continue
-            flat = np.concatenate([np.asarray(row, dtype=np.int64) for row in ids])  # (T,)
-            offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-            sums = np.add.reduceat(self.embeddings[flat], offsets[lengths > 0], axis=0)  # (B', D)
-            kept = np.flatnonzero(lengths > 0)
-            out[start + kept] = sums / lengths[kept, None]
+        counts: list[int] = []
+        step = max(1, batch_size)
+        for start in range(0, len(items), step):
+            ids, batch_counts = self._known_ids(items[start : start + step])
+            counts += batch_counts
+            # a small gather and sum per text stays in cache; np.add.reduceat over a (T, D) gather of the whole
+            # batch is several times slower in numpy
+            for row, known in enumerate(ids, start):
+                if known:
+                    out[row] = self.embeddings[known].sum(axis=0) / len(known)
         if self.normalize if normalize is None else normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out = np.where(norms > 0, out / np.maximum(norms, 1e-32), out).astype(np.float32)
-        return out[0] if single else out
+        return out, counts
 
     def encode_with_info(self, texts: str | Iterable[str], batch_size: int = 1024, normalize: bool | None = None,
                          show_progress: bool | None = None, precision: str = "float32",
@@ -166,9 +179,9 @@ class StaticModel:
             raise InputError(f"on_long={on_long!r}: a static model truncates at {self.max_length} tokens; "
                              "use on_long='truncate'")  # fmt: skip
         items, single = as_texts(texts)
-        vectors = quantize(self.encode(items, batch_size, normalize=normalize), precision)
-        encodings = self.tokenizer.encode_batch_fast(items, add_special_tokens=False)
-        counts = np.array([sum(t != self.unk_id for t in e.ids) for e in encodings], dtype=np.int64)  # (N,)
+        floats, known = self._encode(items, batch_size, normalize)
+        vectors = quantize(floats, precision)
+        counts = np.array(known, dtype=np.int64)  # (N,)
         limit = self.max_length if self.max_length is not None else np.iinfo(np.int64).max
         info = EncodeInfo(np.minimum(counts, limit), counts > limit, np.ones(len(items), dtype=np.int64),
                           np.ones(len(items), dtype=bool))  # fmt: skip
