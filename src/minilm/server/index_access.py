@@ -1,7 +1,8 @@
 """The contract between the server's POST /search and a vector index.
 
 The server embeds a text query itself (through its batcher, so the engine stays on one thread) and hands the
-index a query vector; the index returns its k best hits. Any object with this `search` method will do; the
+index a query vector; the index returns its k best hits. A lexical or hybrid search (`mode`) also needs the text:
+an index that offers `search_mode` takes both. Any object with this `search` method will do; the
 `minilm serve --index DIR` flag opens one with `open_index`.
 """
 
@@ -70,6 +71,14 @@ class _IndexSearch:
     def search_documents(self, query: np.ndarray, k: int, filter: Mapping[str, Any] | None,
                          budget: int) -> Sequence[Any]:  # fmt: skip
         return self.index.search(query, k=k, where=dict(filter) if filter else None, documents=True,
+                                 document_bytes=budget)  # fmt: skip
+
+    def search_mode(self, query: np.ndarray | None, text: str, k: int, filter: Mapping[str, Any] | None, mode: str,
+                    budget: int | None) -> Sequence[Any]:  # fmt: skip
+        """A lexical or hybrid search: the text (and for hybrid its vector, embedded by the server); budget: the
+        documents' byte cap, None for hits without documents."""
+        return self.index.search(text if query is None else query, k=k, where=dict(filter) if filter else None,
+                                 mode=mode, text=None if query is None else text, documents=budget is not None,
                                  document_bytes=budget)  # fmt: skip
 
 

@@ -257,6 +257,9 @@ class SearchRequest(StrictRequest):
 
     _filter = field_validator("filter", mode="before")(check_filter)
     include_document: StrictBool = False  # also return each hit's whole document (the search page shows it)
+    mode: Literal["dense", "lexical", "hybrid"] = Field(
+        "dense", description="dense: by vectors; lexical: BM25 over the words (a text query); hybrid: both, fused"
+    )
 
 
 class SearchHit(BaseModel):

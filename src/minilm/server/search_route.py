@@ -38,9 +38,12 @@ def unit_query(values: list[float | int], dimension: int) -> np.ndarray:
 
 @router.post("/search", response_model=SearchResponse)
 async def search(body: SearchRequest, request: Request, service: ServiceDep) -> Response:
-    """The k best hits for `query` (a text, embedded here, or a vector), optionally filtered on metadata."""
+    """The k best hits for `query` (a text, embedded here, or a vector), optionally filtered on metadata; mode
+    "lexical" or "hybrid" ranks by the text's words too (the text embedded only for hybrid)."""
     if service.index is None:
         raise ApiError(404, "this server has no index: start it with `minilm serve --index DIR` to use /search")
+    if body.mode != "dense":
+        return await _search_mode(body, request, service)
     encoder = service.ready_encoder()
     if isinstance(body.query, str):
         done = await service.embed(await service.prepare_texts([body.query], what="query"), request, "/search")
@@ -52,4 +55,21 @@ async def search(body: SearchRequest, request: Request, service: ServiceDep) -> 
                                        service.config.max_document_bytes)  # fmt: skip
     else:
         hits = await run_in_threadpool(service.index.search, query, body.k, body.filter)
+    return FastJSON({"hits": [hit_to_dict(h, body.include_document) for h in hits]})
+
+
+async def _search_mode(body: SearchRequest, request: Request, service: ServiceDep) -> Response:
+    searcher = getattr(service.index, "search_mode", None)
+    if searcher is None:
+        raise ApiError(400, f"this server's index searches by vector only; mode {body.mode!r} needs a minilm index",
+                       param="mode")  # fmt: skip
+    if not isinstance(body.query, str):
+        raise ApiError(400, f"mode {body.mode!r} matches the query's words: send the query as a text", param="query")
+    query = None
+    if body.mode == "hybrid":
+        service.ready_encoder()
+        done = await service.embed(await service.prepare_texts([body.query], what="query"), request, "/search")
+        query = done.vectors[0]
+    budget = service.config.max_document_bytes if body.include_document else None
+    hits = await run_in_threadpool(searcher, query, body.query, body.k, body.filter, body.mode, budget)
     return FastJSON({"hits": [hit_to_dict(h, body.include_document) for h in hits]})

@@ -92,7 +92,7 @@ async function search(event) {
   if (key) sessionStorage.setItem(KEY_STORAGE, key); else sessionStorage.removeItem(KEY_STORAGE);
   const headers = { "Content-Type": "application/json" };
   if (key) headers.Authorization = `Bearer ${key}`;
-  const body = { query, k: Number($("k").value) || 10, filter, include_document: true };
+  const body = { query, k: Number($("k").value) || 10, filter, include_document: true, mode: $("mode").value };
   $("search-button").disabled = true;
   setStatus("Searching…");
   const started = performance.now();
