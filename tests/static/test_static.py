@@ -127,6 +127,9 @@ def test_cli_dedup_prefilter_static(tiny, tiny_dir: Path, tmp_path: Path, capsys
     model_only = capsys.readouterr().out
     assert main([*base, "--prefilter", "static", "--static", str(folder), "--margin", "0.9"]) == 0
     assert capsys.readouterr().out == model_only
+    assert main([*base, "--prefilter", "static", "--static", str(folder), "--margin", "0.9", "--neighbors",
+                 str(len(texts))]) == 0  # fmt: skip
+    assert capsys.readouterr().out == model_only
     assert main([*base, "--prefilter", "static"]) == 1
     assert "--static FOLDER" in capsys.readouterr().err
 
@@ -167,3 +170,34 @@ def test_encode_matches_the_batch_wide_reference_on_the_golden_texts(real_model,
     assert len(ids) == 512 and static.unk_id not in ids and ids[-1] == static.tokenize("token")[0][0]
     _, info = static.encode_with_info([*texts, *extra])
     assert info.token_counts[-3] == 512 and info.truncated[-3] and not info.truncated[-2:].any()
+
+
+def test_prefilter_neighbours_rule_and_one_model_pass(tiny) -> None:
+    from minilm.index.dedup import near_duplicates
+    from minilm.static.prefilter import confirmed_pairs, prefiltered_duplicates, prefiltered_pairs
+
+    texts = sentences(60, 12)
+    texts += [t + " " + TINY_WORDS[1] for t in texts[:15]]  # near copies
+    static, _ = distill(tiny, texts)
+    everything, _ = prefiltered_pairs(tiny, static, texts, 0.9, margin=0.9, method="exact")
+    assert prefiltered_pairs(tiny, static, texts, 0.9, 0.9, "exact", neighbors=len(texts))[0] == everything
+    one, encoded_one = prefiltered_pairs(tiny, static, texts, 0.9, 0.9, "exact", neighbors=1)
+    assert set(one) <= set(everything) and 0 < len(one) < len(everything) and encoded_one <= len(texts)
+
+    calls: list[int] = []
+
+    class Counting:
+        dimension = tiny.dimension
+
+        def encode(self, items: list[str]) -> np.ndarray:
+            calls.append(len(items))
+            return tiny.encode(items)
+
+    found, vectors = prefiltered_duplicates(Counting(), static, texts, 0.9, margin=0.9, method="exact")
+    _, needed, _ = confirmed_pairs(tiny, static, texts, 0.9, 0.9, None, "exact")
+    assert calls == [len(needed)]  # the model encodes each candidate text once
+    model_only = near_duplicates(tiny.encode(texts), 0.9, "exact")
+    assert found.groups == model_only.groups and [p[:2] for p in found.pairs] == [p[:2] for p in model_only.pairs]
+    np.testing.assert_allclose(vectors[needed], tiny.encode([texts[k] for k in needed]), atol=1e-6)
+    with pytest.raises(InputError, match="neighbors"):
+        prefiltered_pairs(tiny, static, texts, 0.9, neighbors=0)

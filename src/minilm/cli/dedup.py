@@ -22,6 +22,8 @@ def add_parser(sub: Any) -> None:
                         "--static (at threshold - --margin), confirmed by the model's cosine (-i only)")  # fmt: skip
     parser.add_argument("--static", default=None, help="static model folder for --prefilter static")
     parser.add_argument("--margin", type=float, default=0.1, help="--prefilter's margin (default 0.1)")
+    parser.add_argument("--neighbors", type=int, default=None, metavar="K", help="--prefilter's candidates only "
+                        "among each text's K nearest static neighbours (default: all above the margin)")  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -66,5 +68,6 @@ def prefiltered(args: argparse.Namespace) -> tuple[list[str], list[str], Any, An
         raise InputError(f"--static {args.static} is not a static model folder (minilm distill-static)")
     records = list(read_records(args.input, args.format, args.field, args.id_field))
     texts = [r.text for r in records]
-    found, vectors = prefiltered_duplicates(load_model(args), static, texts, args.threshold, args.margin, args.method)
+    found, vectors = prefiltered_duplicates(load_model(args), static, texts, args.threshold, args.margin, args.method,
+                                            args.neighbors)  # fmt: skip
     return [r.id for r in records], texts, found, vectors
