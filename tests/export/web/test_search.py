@@ -260,3 +260,30 @@ def test_the_page_embeds_in_another_page(sites: dict[str, Path], tmp_path: Path)
         WebDriverWait(driver, 60).until(lambda d: "hits in" in d.find_element(By.ID, "status").text)
         assert len(driver.find_elements(By.CSS_SELECTOR, "#search-here .hit")) == 10
         assert driver.find_element(By.ID, "host").text == "A site of its own"
+
+
+def test_windows_past_characters_outside_the_bmp_and_deleted_documents(tmp_path: Path) -> None:
+    """A tiny model (16-token windows): a long document with emoji has many windows whose code-point offsets
+    differ from UTF-16 ones; a deleted document is not exported. The reference query vectors in both: the hits,
+    windows and offsets equal Index.search's."""
+    folder = write_tiny_model(tmp_path / "tiny")
+    tiny = minilm.load(folder, engine="numpy")
+    texts = {"emoji": " ".join(f"😀 word{i} 𝄞 note{i}" for i in range(40)), "plain": "plain words here and there",
+             "accents": "Crème brûlée, naïve café " * 6, "gone": "deleted before the export"}  # fmt: skip
+    with Index.create(tmp_path / "index", tiny, storage="binary", cache=False) as index:
+        index.add(list(texts.values()), ids=list(texts), metadata=[{"n": n} for n in range(len(texts))])
+        index.delete(["gone"])
+        queries = ["word7 note7", "😀 word30", "café", "plain words", "note39 𝄞"]
+        vectors = tiny.encode(queries)
+        want = index.search(vectors, k=3)
+    export_web(tmp_path / "site", model=folder, precision="fp32", index=tmp_path / "index", storage="binary",
+               max_size=10**9)  # fmt: skip
+    with page(tmp_path / "site", tmp_path / "profile") as driver:
+        got = browser_search(driver, [v.tolist() for v in vectors], 3)
+    assert not isinstance(got, str), got
+    assert [[tuple(h[:1] + h[2:5]) for h in hits] for hits in got] == [
+        [(h.doc_id, h.start, h.end, h.text) for h in hits] for hits in want
+    ]
+    emoji_hits = [h for hits in got for h in hits if h[0] == "emoji"]
+    assert any(h[2] > 0 for h in emoji_hits)  # a window past the first, offsets in code points
+    assert all(h[0] != "gone" for hits in got for h in hits)
