@@ -145,6 +145,7 @@ def test_bad_modes_and_vector_queries_are_refused(index: Index) -> None:
     with pytest.raises(InputError, match="needs query text"):
         index.search(vector, mode="lexical")
     assert [h.doc_id for h in index.search(vector, mode="hybrid", text="some text")] == ["a"]
+    assert [h.doc_id for h in index.search(vector, mode="lexical", text="some text")] == ["a"]
     with pytest.raises(InputError, match="text= goes with one query vector"):
         index.search(["some text"], mode="hybrid", text="some text")
 

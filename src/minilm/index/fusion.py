@@ -50,13 +50,11 @@ def reciprocal_rank(rankings: Sequence[Sequence[T]], constant: int = RRF_K) -> l
 def lexical_best(store: DocumentsDB, text: str, k: int, where: dict[str, Any] | None,
                  chunked: bool) -> list[tuple[str, int, float]]:  # fmt: skip
     """[(doc_id, its best window's chunk key, BM25 score)] of the k best documents, inside the caller's snapshot."""
-    want = k * 4 if chunked else k
+    want = k * 2 if chunked else k
     while True:
-        keys, scores = lexical.search(store.reader(), text, want, where)
-        rows = store.chunks(keys.tolist())
+        keys, scores, docs = lexical.search(store.reader(), text, want, where)
         best: dict[str, tuple[str, int, float]] = {}
-        for key, score in zip(keys.tolist(), scores.tolist(), strict=True):
-            doc = rows[key].doc_id
+        for key, score, doc in zip(keys.tolist(), scores.tolist(), docs, strict=True):
             if doc not in best:  # the windows come best first
                 best[doc] = (doc, key, score)
         if len(best) >= k or len(keys) < want:

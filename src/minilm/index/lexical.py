@@ -80,28 +80,30 @@ def match_expression(query: str) -> str | None:
     return " OR ".join(dict.fromkeys(phrases)) or None
 
 
-def search(
-    db: sqlite3.Connection, query: str, limit: int, where: dict[str, Any] | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk keys (n,), scores (n,)) of the `limit` best windows for a text, best first, inside the caller's
-    read snapshot; `where` (checked by filters.check_where) keeps the windows of matching documents."""
+def search(db: sqlite3.Connection, query: str, limit: int,
+           where: dict[str, Any] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+    """(chunk keys (n,), scores (n,), their documents' ids) of the `limit` best windows for a text, best first,
+    inside the caller's read snapshot; `where` (checked by filters.check_where) keeps the windows of matching
+    documents."""
     expression = match_expression(query)
     if expression is None:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    sql = f"SELECT rowid, bm25({TABLE}) FROM {TABLE} WHERE {TABLE} MATCH ?"
+        return np.zeros(0, np.int64), np.zeros(0, np.float32), []
+    sql = f"SELECT rowid, bm25({TABLE}) AS score FROM {TABLE} WHERE {TABLE} MATCH ?"
     params: list[Any] = [expression]
     if where:
         condition, extra = compile_where(where)
         sql += f" AND rowid IN (SELECT key FROM chunks WHERE doc_id IN (SELECT doc_id FROM docs WHERE {condition}))"
         params += extra
     try:
-        rows = db.execute(sql + " ORDER BY rank LIMIT ?", [*params, limit]).fetchall()
+        # only the windows kept are joined to their chunk rows
+        ranked = f"SELECT s.rowid, s.score, c.doc_id FROM ({sql} ORDER BY rank LIMIT ?) AS s "
+        rows = db.execute(ranked + "JOIN chunks AS c ON c.key = s.rowid ORDER BY s.score", [*params, limit]).fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             raise IndexStoreError(missing_message()) from None
         raise
-    keys = np.array([key for key, _ in rows], dtype=np.int64)
-    return keys, -np.array([score for _, score in rows], dtype=np.float32)
+    keys = np.array([key for key, _, _ in rows], dtype=np.int64)
+    return keys, -np.array([score for _, score, _ in rows], dtype=np.float32), [doc for _, _, doc in rows]
 
 
 def missing_message(path: object = "this index") -> str:

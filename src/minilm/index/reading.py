@@ -65,7 +65,8 @@ class IndexReading(IndexState):
         ef = None if ef is None else check_count(ef, "ef")
         budget = None if document_bytes is None else check_count(document_bytes, "document_bytes", 0)
         texts = None if mode == "dense" else self._texts(query, mode, text)
-        single, q = (isinstance(query, str), np.zeros((0, 0))) if mode == "lexical" else self._queries(query)
+        lexical_only = (isinstance(query, str) or text is not None, np.zeros((0, 0)))  # no vector needed
+        single, q = lexical_only if mode == "lexical" else self._queries(query)
         with self._structure.reading() as vi:
             if kind == "hnsw" and vi.search_kind != "hnsw":
                 raise InputError(self._no_graph())
