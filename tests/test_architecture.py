@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("file formats", frozenset({"io"})),
     ("jobs", frozenset({"bulk", "eval", "plot", "train", "static", "export"})),
     ("the search index", frozenset({"index"})),
+    ("databases", frozenset({"sinks"})),  # the bulk encoder's rows and an index's chunks into LanceDB / Qdrant
     ("the static prefilter", frozenset({"static.prefilter"})),
     ("the browser export", frozenset({"export.web"})),  # exports an index too
     ("protocols and adapters", frozenset({"server", "compat", "integrations"})),

@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from minilm.cli.encode_bulk import add_bulk_options, file_output_refusal, run_bulk
+from minilm.cli.encode_bulk import add_bulk_options, file_output_refusal, run_bulk, run_into_database
 from minilm.cli.options import add_model_options, check_output, load_model
 from minilm.encoder import ON_LONG
 from minilm.extras import require
 from minilm.io.readers import FORMATS, texts_or_file
 from minilm.io.writers import OUTPUT_FORMATS, output_format, write
 from minilm.precision import PRECISIONS
+from minilm.sinks.urls import is_url
 
 
 def add_parser(sub: Any) -> None:
@@ -41,9 +42,12 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument(
         "--to",
-        choices=OUTPUT_FORMATS,
+        type=output_target,
         default="auto",
-        help="output format (default: by extension; a directory: shards)",
+        metavar="FORMAT|URL",
+        help=f"output format ({', '.join(OUTPUT_FORMATS)}; default: by extension, a directory: shards), or a "
+        "database: lancedb://DIR/TABLE, qdrant://HOST:PORT/COLLECTION, qdrant+local://DIR/COLLECTION "
+        "(with -i; see docs/bulk.md)",
     )
     parser.add_argument("-b", "--batch-size", type=int, default=32)
     parser.add_argument("--precision", choices=PRECISIONS, default="float32")
@@ -65,7 +69,17 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def output_target(value: str) -> str:
+    """--to: an output format name, or a database URL (minilm.sinks.urls; checked when the command runs)."""
+    if value in OUTPUT_FORMATS or is_url(value):
+        return value
+    raise argparse.ArgumentTypeError(f"invalid choice: {value!r} (choose from {', '.join(OUTPUT_FORMATS)}, or a "
+                                     "database URL such as lancedb://DIR/TABLE)")  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
+    if is_url(args.to):
+        return run_into_database(args)
     kind = output_format(args.output, args.to)
     if kind == "shards":
         return run_bulk(args)

@@ -63,3 +63,36 @@ def run_bulk(args: argparse.Namespace) -> int:
     print(f"{result.output_dir}: {result.rows} rows in {result.shards} shards ({state}{result.written} written now)",
           file=sys.stderr)  # fmt: skip
     return 0
+
+
+def run_into_database(args: argparse.Namespace) -> int:
+    """`minilm encode -i INPUT --to URL`: the bulk job into a LanceDB table or Qdrant collection (minilm.sinks)."""
+    from minilm.sinks.bulk import DEFAULT_SHARD_SIZE, encode_into
+    from minilm.sinks.urls import parse
+
+    refusal = None
+    if args.texts or args.input in (None, "-"):
+        refusal = "--to URL reads -i FILE|DIR (not texts or stdin): the input is read twice, to count and to encode"
+    elif args.output is not None:
+        refusal = "give -o PATH or --to URL, not both"
+    elif args.ray or args.actors is not None:
+        refusal = "--ray and --actors are for a shard directory (-o DIR/), not --to URL"
+    elif args.precision != "float32":
+        refusal = (
+            f"--to URL stores float32 vectors (the databases quantize themselves), not --precision {args.precision}"
+        )
+    if refusal is not None:
+        print(f"minilm encode: error: {refusal}", file=sys.stderr)
+        return 2
+    parse(args.to)  # a malformed URL is refused before the model loads
+    result = encode_into(
+        args.input, args.to, field=args.field, id_field=args.id_field,
+        shard_size=args.shard_size or DEFAULT_SHARD_SIZE, on_long=args.on_long, model=args.model,
+        engine=args.engine, threads=args.threads, batch_size=args.batch_size,
+        normalize=False if args.no_normalize else None, format=args.format, show_progress=args.progress,
+        overwrite=args.overwrite,
+    )  # fmt: skip
+    state = "resumed, " if result.resumed else ""
+    print(f"{result.url}: {result.rows} rows in {result.shards} shards ({state}{result.written} written now)",
+          file=sys.stderr)  # fmt: skip
+    return 0

@@ -1,4 +1,4 @@
-"""`minilm index create|add|update|delete|list|stats|reindex-lexical`: manage an index directory."""
+"""`minilm index create|add|update|delete|list|stats|export|reindex-lexical`: manage an index directory."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ ADD_HELP = """Add documents from arguments or a file. A row's id comes from --id
 with null or "") gets the first 16 hex digits of its text's sha256, so the same text is never stored twice and
 two files never overwrite each other. `add` refuses ids already stored with other content unless --replace is
 given; `update` replaces documents that must already be stored."""
+
+
+EXPORT_HELP = """Write one row per stored chunk into a LanceDB table or a Qdrant collection: id DOC_ID@START, the
+float32 vector, doc_id, start, end, the window's text and the document's metadata (see docs/bulk.md)."""
 
 
 def add_parser(sub: Any) -> None:
@@ -63,6 +67,14 @@ def add_parser(sub: Any) -> None:
     stats = actions.add_parser("stats", help="counts, settings and file sizes as JSON")
     stats.add_argument("path")
     stats.set_defaults(func=run_stats)
+
+    export = actions.add_parser("export", help="copy the chunks (ids, vectors, texts, metadata) into LanceDB or "
+                                "Qdrant", description=EXPORT_HELP)  # fmt: skip
+    export.add_argument("path")
+    export.add_argument("--to", required=True, metavar="URL", help="lancedb://DIR/TABLE, "
+                        "qdrant://HOST:PORT/COLLECTION or qdrant+local://DIR/COLLECTION")  # fmt: skip
+    export.add_argument("--overwrite", action="store_true", help="replace the table / collection if it has rows")
+    export.set_defaults(func=run_export)
 
     lexical = actions.add_parser("reindex-lexical", help="build the lexical (BM25) side of search from the stored "
                                  "windows (indexes made before it existed)")  # fmt: skip
@@ -150,6 +162,18 @@ def run_list(args: argparse.Namespace) -> int:
         for doc_id, text, meta in index.documents(limit=args.limit):
             row = {"id": doc_id, "chunks": counts.get(doc_id, 0), "text": text, "metadata": meta}
             print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from minilm.index import Index
+    from minilm.sinks.export import export_index
+    from minilm.sinks.urls import parse
+
+    parse(args.to)  # a malformed URL is refused before the index opens
+    with Index.open(args.path) as index:
+        rows = export_index(index, args.to, overwrite=args.overwrite)
+    print(f"exported {rows} chunks of {args.path} to {args.to}", file=sys.stderr)
     return 0
 
 
