@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import minilm
-from minilm.errors import InputError
+from minilm.cli.main import main
+from minilm.errors import MissingExtraError
 from minilm.export import export
 
 from ..conftest import BertConfig, write_tiny_model
@@ -65,7 +66,24 @@ def test_pruned_model(tmp_path: Path) -> None:
     assert np.abs(vectors - model.encode(TEXTS)).max() < 1e-5
 
 
-def test_check_refused_before_writing(tiny_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="--check is not available for transformers.js"):
+def test_check_runs_node_and_records_both_files(tiny_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = main(["-q", "export", str(out), "--format", "transformers.js", "--model", str(tiny_dir), "--check"])
+    assert code == 0
+    checks = json.loads((out / "minilm_export.json").read_text())["checks"]
+    assert [c["consumer"].split(" (")[0] for c in checks] == ["transformers.js onnx/model.onnx",
+                                                              "transformers.js onnx/model_quantized.onnx"]  # fmt: skip
+    assert all(c["texts"] >= 5 for c in checks)
+    assert checks[0]["max_abs_diff"] < 1e-5
+    assert checks[1]["max_abs_diff"] > checks[0]["max_abs_diff"]  # the quantized file is another graph
+
+
+def test_check_without_the_package_names_the_npm_command(tiny_dir: Path, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("MINILM_TRANSFORMERS_JS", str(tmp_path / "empty"))
+    with pytest.raises(MissingExtraError, match=r"MINILM_TRANSFORMERS_JS=.*empty: run `npm install --ignore-scripts"):
         export(tmp_path / "out", "transformers.js", model=tiny_dir, check=True)
-    assert not (tmp_path / "out").exists()
+    code = main(["export", str(tmp_path / "out2"), "--format", "transformers.js", "--model", str(tiny_dir),
+                 "--check"])  # fmt: skip
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "npm install --ignore-scripts @huggingface/transformers@4" in err and "Traceback" not in err

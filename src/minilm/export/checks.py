@@ -6,7 +6,11 @@ the int8 calibration never saw (accents, case, a text past the 256-token limit).
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +27,7 @@ UNSEEN = [
     " ".join(["a long text that runs well past the model's limit of two hundred and fifty six pieces"] * 30),
 ]
 TEXTS = [*calibration.TEXTS, *UNSEEN]
+log = logging.getLogger(__name__)
 
 
 def reference(source: Source, texts: list[str]) -> np.ndarray:
@@ -115,3 +120,92 @@ def check_openvino(source: Source, out: Path) -> list[Parity]:
     pooled, direct = openvino_runtime(out, TEXTS)
     return [compare("openvino openvino_model.xml (pooled by the reader)", pooled, ref),
             compare("openvino sentence_model.xml", direct, ref)]  # fmt: skip
+
+
+# Run by `node --input-type=module -e` in the Transformers.js install folder, so that the package resolves from
+# that folder's node_modules. Reads {"dir", "dtype", "texts", "batch_size"} from the JSON file it is given and
+# prints {"ids", "vectors", "load_seconds", "embed_seconds"} (timed inside Node, start-up excluded).
+TRANSFORMERS_JS_SCRIPT = """
+import { readFileSync } from "node:fs";
+import path from "node:path";
+const job = JSON.parse(readFileSync(process.argv.at(-1), "utf8"));
+const { env, pipeline, AutoTokenizer } = await import("@huggingface/transformers");
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.localModelPath = path.dirname(path.resolve(job.dir)) + "/";
+const name = path.basename(path.resolve(job.dir));
+const loading = performance.now();
+const tokenizer = await AutoTokenizer.from_pretrained(name);
+const extractor = await pipeline("feature-extraction", name, { dtype: job.dtype, device: "cpu" });
+const loaded = performance.now();
+const vectors = [];
+for (let i = 0; i < job.texts.length; i += job.batch_size) {
+  const out = await extractor(job.texts.slice(i, i + job.batch_size), { pooling: "mean", normalize: true });
+  const [rows, dim] = out.dims;
+  for (let r = 0; r < rows; r++) vectors.push(Array.from(out.data.subarray(r * dim, (r + 1) * dim)));
+}
+const embedded = performance.now();
+const ids = job.texts.map((t) => Array.from(tokenizer(t, { truncation: true }).input_ids.data, Number));
+process.stdout.write(JSON.stringify({ ids, vectors, load_seconds: (loaded - loading) / 1000,
+                                      embed_seconds: (embedded - loaded) / 1000 }));
+"""
+TRANSFORMERS_JS_ENV = "MINILM_TRANSFORMERS_JS"
+NPM_INSTALL = "npm install --ignore-scripts @huggingface/transformers@4"
+
+
+def transformers_js_home() -> Path:
+    """The folder whose node_modules holds @huggingface/transformers: $MINILM_TRANSFORMERS_JS, else the source
+    checkout's tests/export/js (where scripts/test installs it)."""
+    import shutil
+
+    from minilm.errors import MissingExtraError
+
+    if shutil.which("node") is None:
+        raise MissingExtraError("export --check of the transformers.js folder runs Node (node is not on PATH): "
+                                "install Node.js 18 or later")  # fmt: skip
+    named = os.environ.get(TRANSFORMERS_JS_ENV)
+    home = Path(named) if named else Path(__file__).resolve().parents[3] / "tests" / "export" / "js"
+    if not (home / "node_modules" / "@huggingface" / "transformers").is_dir():
+        where = f"{TRANSFORMERS_JS_ENV}={named}" if named else f"{home} (set {TRANSFORMERS_JS_ENV} to choose another)"
+        raise MissingExtraError(f"export --check of the transformers.js folder needs the npm package "
+                                f"@huggingface/transformers in {where}: run `{NPM_INSTALL}` there")  # fmt: skip
+    return home
+
+
+def transformers_js(folder: Path, dtype: str, texts: list[str], batch_size: int = 1) -> dict[str, Any]:
+    """Transformers.js in Node on an export folder: {"ids", "vectors" (N, H), "load_seconds", "embed_seconds"}."""
+    import subprocess
+    import tempfile
+
+    from minilm.errors import MinilmError
+
+    home = transformers_js_home()
+    with tempfile.TemporaryDirectory(prefix="minilm-tjs-") as tmp:
+        job = Path(tmp) / "job.json"
+        job.write_text(json.dumps({"dir": str(folder.resolve()), "dtype": dtype, "texts": texts,
+                                   "batch_size": batch_size}), encoding="utf-8")  # fmt: skip
+        run = subprocess.run(["node", "--input-type=module", "-e", TRANSFORMERS_JS_SCRIPT, str(job)], cwd=home,
+                             capture_output=True, text=True, timeout=3600)  # fmt: skip
+    if run.returncode != 0:
+        last = (run.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise MinilmError(f"Transformers.js in Node failed on {folder} (dtype {dtype}): {last}")
+    out = json.loads(run.stdout)
+    out["vectors"] = np.array(out["vectors"], np.float64)
+    return dict(out)
+
+
+def check_transformers_js(source: Source, out: Path) -> list[Parity]:
+    """Transformers.js in Node on onnx/model.onnx (dtype fp32) and onnx/model_quantized.onnx (q8), on the texts
+    whose ids agree with minilm's (Transformers.js cuts a text past the limit after adding [CLS] and [SEP], so
+    its last id differs there: docs/export.md); ids_equal says whether all texts' ids agreed."""
+    home = transformers_js_home()
+    log.info("Transformers.js from %s", home)
+    ref = reference(source, TEXTS)
+    reference_ids = [list(map(int, row)) for row in source.tokenizer(TEXTS)]
+    results = []
+    for dtype, name in (("fp32", "onnx/model.onnx"), ("q8", "onnx/model_quantized.onnx")):
+        got = transformers_js(out, dtype, TEXTS)
+        agree = [i for i, (a, b) in enumerate(zip(got["ids"], reference_ids, strict=True)) if a == b]
+        results.append(compare(f"transformers.js {name} ({len(agree)} of {len(TEXTS)} texts whose ids agree)",
+                               got["vectors"][agree], ref[agree], ids_equal=len(agree) == len(TEXTS)))  # fmt: skip
+    return results
