@@ -64,6 +64,40 @@ function popcount32(x) {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+// Indices (into scores) of the m best scores, best first; equal scores in index order. A bounded min-heap:
+// O(N log m), not a sort of every window.
+function topIndices(scores, m) {
+  const heap = new Int32Array(m);
+  let size = 0;
+  const worse = (a, b) => scores[a] < scores[b] || (scores[a] === scores[b] && a > b); // a ranks below b
+  const down = (at) => {
+    for (;;) {
+      const l = 2 * at + 1, r = l + 1;
+      let low = at;
+      if (l < size && worse(heap[l], heap[low])) low = l;
+      if (r < size && worse(heap[r], heap[low])) low = r;
+      if (low === at) return;
+      [heap[at], heap[low]] = [heap[low], heap[at]];
+      at = low;
+    }
+  };
+  for (let i = 0; i < scores.length; i++) {
+    if (size < m) {
+      let at = size++;
+      heap[at] = i;
+      while (at > 0 && worse(heap[at], heap[(at - 1) >> 1])) {
+        const up = (at - 1) >> 1;
+        [heap[at], heap[up]] = [heap[up], heap[at]];
+        at = up;
+      }
+    } else if (m > 0 && worse(heap[0], i)) {
+      heap[0] = i;
+      down(0);
+    }
+  }
+  return Array.from(heap.subarray(0, size)).sort((a, b) => scores[b] - scores[a] || a - b);
+}
+
 // The slice [start, end) of a text in code points (Python str offsets); JavaScript strings index UTF-16 units.
 function slicePoints(text, start, end) {
   if (!/[\uD800-\uDFFF]/.test(text)) return text.slice(start, end);
@@ -96,6 +130,8 @@ export async function createSearch(model, baseUrl, indexEntry) {
     throw new Error(`the index files hold ${vectors.length / d} vectors and ${table.length / 3} chunks, expected ${n}`);
   }
 
+  const all = Uint32Array.from({ length: n }, (_, p) => p); // every window's position
+
   function dot(q, p) {
     let s = 0;
     const row = p * d;
@@ -114,18 +150,25 @@ export async function createSearch(model, baseUrl, indexEntry) {
         step[j] = (q[j] * quantizer[d + j]) / 255;
         base += q[j] * quantizer[j] + 0.5 * step[j];
       }
-      positions.forEach((p, i) => {
-        let s = base;
-        const row = p * d;
-        for (let j = 0; j < d; j++) s += step[j] * codes[row + j];
-        scores[i] = s;
-      });
+      for (let i = 0; i < positions.length; i++) {
+        const row = positions[i] * d;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, j = 0;
+        for (; j + 3 < d; j += 4) { // four sums: independent additions run side by side
+          s0 += step[j] * codes[row + j];
+          s1 += step[j + 1] * codes[row + j + 1];
+          s2 += step[j + 2] * codes[row + j + 2];
+          s3 += step[j + 3] * codes[row + j + 3];
+        }
+        for (; j < d; j++) s0 += step[j] * codes[row + j];
+        scores[i] = base + (s0 + s1 + s2 + s3);
+      }
     } else if (storage === "binary") {
       const bits = new Uint8Array(words ? bytes + ((4 - (bytes % 4)) % 4) : bytes);
       for (let j = 0; j < d; j++) if (q[j] > 0) bits[j >> 3] |= 0x80 >> (j & 7); // numpy packbits order
       const qw = words ? new Uint32Array(bits.buffer) : null;
       const per = bytes / 4;
-      positions.forEach((p, i) => {
+      for (let i = 0; i < positions.length; i++) {
+        const p = positions[i];
         let distance = 0;
         if (words) {
           for (let w = 0; w < per; w++) distance += popcount32(words[p * per + w] ^ qw[w]);
@@ -133,9 +176,9 @@ export async function createSearch(model, baseUrl, indexEntry) {
           for (let b = 0; b < bytes; b++) distance += popcount32(codes[p * bytes + b] ^ bits[b]);
         }
         scores[i] = 1 - (2 * distance) / d;
-      });
+      }
     } else {
-      positions.forEach((p, i) => { scores[i] = dot(q, p); });
+      for (let i = 0; i < positions.length; i++) scores[i] = dot(q, positions[i]);
     }
     return scores;
   }
@@ -179,20 +222,17 @@ export async function createSearch(model, baseUrl, indexEntry) {
     if (!Number.isInteger(k) || k <= 0) throw new Error(`k must be a positive integer, got ${shown(k)}`);
     const where = checkWhere(options?.where);
     const q = await queryVector(query);
-    let positions = [];
+    let positions = all;
     if (where) {
       const allowed = docs.metadata.map((meta) => matches(meta, where));
-      for (let p = 0; p < n; p++) if (allowed[owner[p]]) positions.push(p);
-    } else {
-      positions = Array.from({ length: n }, (_, p) => p);
+      positions = all.filter((p) => allowed[owner[p]]);
     }
     const live = positions.length;
     const scores = codeScores(q, positions);
-    const order = positions.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || positions[a] - positions[b]);
     let want = Math.min(k * rescore * (chunked ? 2 : 1), live);
     let best = [];
     for (;;) {
-      let candidates = order.slice(0, want).map((i) => [positions[i], scores[i]]);
+      let candidates = topIndices(scores, want).map((i) => [positions[i], scores[i]]);
       if (rescore > 1) {
         candidates = candidates.map(([p]) => [p, dot(q, p)]).sort((a, b) => b[1] - a[1]);
       }
