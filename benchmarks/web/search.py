@@ -9,6 +9,11 @@ per storage: the bytes of each index file (and gzip -6 of all, what a compressin
 from navigation start to `window.minilm.ready` (model and index loaded), and the median / p90 over the queries
 of: `search(text, 10)` in the page (embedding included), `search(vector, 10)` in the page (the search alone, the
 query vectors computed in Python), and `Index.search(text, k=10)` in Python.
+
+    .venv/bin/python -m benchmarks.web.search --synthetic 100000
+
+The same for an index of that many random unit vectors (one window per document, added with their vectors):
+how the search alone, `search(vector, 10)` in the page, grows with the windows scanned.
 """
 
 from __future__ import annotations
@@ -73,6 +78,15 @@ def build(root: Path, model: minilm.Encoder, storage: str) -> Path:
     return root / f"index-{storage}"
 
 
+def synthetic(root: Path, model: minilm.Encoder, storage: str, count: int) -> Path:
+    vectors = np.random.default_rng(0).standard_normal((count, model.dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with Index.create(root / f"random-{storage}", model, storage=storage, search="exact", cache=False) as index:
+        index.add([f"document {i}" for i in range(count)], ids=[f"d{i}" for i in range(count)], vectors=vectors,
+                  batch=20_000)  # fmt: skip
+    return root / f"random-{storage}"
+
+
 def stats(ms: list[float]) -> str:
     return f"p50 {np.percentile(ms, 50):.1f} ms, p90 {np.percentile(ms, 90):.1f} ms"
 
@@ -100,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--precision", default="int8", choices=["int8", "fp32"])
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--synthetic", type=int, default=0, help="windows of a random-vector index instead")
     args = parser.parse_args()
     lines = (SCIFACT / "queries.jsonl").read_text(encoding="utf-8").splitlines()[: args.queries]
     queries = [json.loads(line)["text"] for line in lines]
@@ -109,6 +124,15 @@ def main() -> None:
         root = Path(tmp)
         vectors = model.encode(queries)
         for storage in ("int8", "binary"):
+            if args.synthetic:
+                index_path = synthetic(root, model, storage, args.synthetic)
+                site = root / f"site-{storage}"
+                entry = export_web(site, precision=args.precision, index=index_path, storage=storage)["index"]
+                _, alone = in_page(site, root / f"profile-{storage}-v", [v.tolist() for v in vectors])
+                size = sum(f["bytes"] for f in entry["files"].values())
+                print(f"{storage}: {entry['chunks']:,} random windows, index files {size:,} bytes; "
+                      f"page search(vector): {stats(alone)}")  # fmt: skip
+                continue
             index_path = build(root, model, storage)
             site = root / f"site-{storage}"
             entry = export_web(site, precision=args.precision, index=index_path, storage=storage)["index"]
