@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minilm.errors import InputError, OutputError, shown
-from minilm.export import checks, layout, manifest, onnx_model, openvino_ir, source, transformers_js
+from minilm.export import checks, gguf, layout, manifest, onnx_model, openvino_ir, source, transformers_js
 from minilm.export import sentence_transformers as st_folder
 from minilm.export.manifest import Manifest, Parity
 
@@ -34,7 +34,8 @@ FORMATS: dict[str, Format] = {
     "onnx": Format(onnx_model.PRECISIONS, onnx_model.write, checks.check_onnx),
     "openvino": Format(openvino_ir.PRECISIONS, openvino_ir.write, checks.check_openvino),
     "sentence-transformers": Format(st_folder.PRECISIONS, st_folder.write, checks.check_sentence_transformers),
-    "transformers.js": Format(transformers_js.PRECISIONS, transformers_js.write, None),
+    "transformers.js": Format(transformers_js.PRECISIONS, transformers_js.write, checks.check_transformers_js),
+    "gguf": Format(gguf.PRECISIONS, gguf.write, gguf.check),
 }
 
 
