@@ -287,3 +287,15 @@ def test_windows_past_characters_outside_the_bmp_and_deleted_documents(tmp_path:
     emoji_hits = [h for hits in got for h in hits if h[0] == "emoji"]
     assert any(h[2] > 0 for h in emoji_hits)  # a window past the first, offsets in code points
     assert all(h[0] != "gone" for hits in got for h in hits)
+
+
+def test_the_page_of_an_export_without_index_says_so(tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    folder = write_tiny_model(tmp_path / "tiny")
+    export_web(tmp_path / "site", model=folder, precision="fp32", max_size=10**9)
+    with page(tmp_path / "site", tmp_path / "profile") as driver:
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".minilm-page .sub"))
+        assert "this export has no index to search" in driver.find_element(By.CSS_SELECTOR, ".sub").text
+        assert driver.find_elements(By.ID, "query") == []

@@ -80,6 +80,7 @@ export function mountSearchPage(root, model) {
     : `${model.manifest.model} (${model.manifest.precision}) is loaded, but this export has no index to search.`;
   const header = make("header", {}, make("h1", { textContent: "minilm search" }),
     make("p", { className: "sub", textContent: about }));
+  root.classList.add("minilm-page");
   if (!index) {
     root.replaceChildren(header);
     return;
@@ -106,7 +107,6 @@ export function mountSearchPage(root, model) {
   const form = make("form", { id: "search-form", autocomplete: "off" },
     make("div", { className: "row" }, query, make("label", { className: "k" }, "hits ", k), button), options);
   root.replaceChildren(header, form, status, hits);
-  root.classList.add("minilm-page");
   query.focus();
   setStatus("Ready.");
 
