@@ -23,7 +23,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--static", default=None, help="static model folder for --prefilter static")
     parser.add_argument("--margin", type=float, default=0.1, help="--prefilter's margin (default 0.1)")
     parser.add_argument("--neighbors", type=int, default=None, metavar="K", help="--prefilter's candidates only "
-                        "among each text's K nearest static neighbours (default: all above the margin)")  # fmt: skip
+                        "between mutual K-nearest static neighbours (default: all above the margin)")  # fmt: skip
     parser.set_defaults(func=run)
 
 

@@ -1,10 +1,11 @@
 """Near-duplicate pairs found by the static model first and confirmed with the model's exact cosine.
 
 The static model's cosine to the model's is close but not equal, so candidates are taken at a lower threshold
-(threshold - margin), and with `neighbors` k only among each text's k nearest static neighbours. Only the texts in
-a candidate pair go through the model (once), and a pair is kept when the model's cosine reaches the threshold:
-every reported pair is one the model alone reports; what can be missed is a pair whose static cosine falls more
-than `margin` below the model's, or (with k) whose texts are not among each other's k nearest static neighbours.
+(threshold - margin), and with `neighbors` k only where each text is among the other's k nearest static
+neighbours. Only the texts in a candidate pair go through the model (once), and a pair is kept when the model's
+cosine reaches the threshold: every reported pair is one the model alone reports; what can be missed is a pair
+whose static cosine falls more than `margin` below the model's, or (with k) whose texts are not both among each
+other's k nearest.
 """
 
 from __future__ import annotations
@@ -26,17 +27,20 @@ Pair = tuple[int, int, float]
 
 def candidate_pairs(static_vectors: np.ndarray, low: float, neighbors: int | None = None,
                     method: str = "auto") -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(i (P,), j (P,)) with i < j and static cosine >= low; with neighbors k, only pairs where one text is among
-    the other's k nearest static neighbours."""
+    """(i (P,), j (P,)) with i < j and static cosine >= low; with neighbors k, only pairs where each text is among
+    the other's k nearest static neighbours (a text whose nearest neighbours prefer others is not encoded)."""
     if neighbors is None:
         i, j, _ = pairs_above(static_vectors, low, method)
         return i, j
+    n = len(static_vectors)
     idx, scores = knn(static_vectors, neighbors, method)  # (N, k) each
-    rows = np.repeat(np.arange(len(idx)), idx.shape[1])
+    rows = np.repeat(np.arange(n), idx.shape[1])
     cols = idx.ravel()
     ok = (cols >= 0) & (scores.ravel() >= low)
-    pairs = np.unique(np.stack([np.minimum(rows[ok], cols[ok]), np.maximum(rows[ok], cols[ok])], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    rows, cols = rows[ok], cols[ok]
+    forward = rows * n + cols  # directed pair keys: cols among the k nearest of rows
+    mutual = np.isin(forward, cols * n + rows) & (rows < cols)
+    return rows[mutual].astype(np.int64), cols[mutual].astype(np.int64)
 
 
 def confirmed_pairs(model: Any, static: Any, texts: Sequence[str], threshold: float = 0.9, margin: float = MARGIN,
