@@ -13,7 +13,7 @@ from minilm.errors import InputError, shown
 from minilm.index.filters import check_text
 from minilm.pooling import unit_rows
 
-SEARCH_KINDS = ("auto", "exact", "hnsw")
+SEARCH_KINDS = ("auto", "exact", "hnsw", "ivf")
 JSON_TYPES = "str, int, float, bool, None, list or dict"
 
 
@@ -27,7 +27,7 @@ def check_count(value: Any, name: str, minimum: int = 1) -> int:
 
 
 def check_search(value: Any) -> str | None:
-    """A per-call search kind: None, 'auto', 'exact' or 'hnsw'."""
+    """A per-call search kind: None, 'auto', 'exact', 'hnsw' or 'ivf' (the large layout)."""
     if value is not None and value not in SEARCH_KINDS:
         raise InputError(f"search {value!r} is unknown; expected one of {SEARCH_KINDS}")
     return None if value in (None, "auto") else str(value)

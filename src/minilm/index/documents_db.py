@@ -24,6 +24,7 @@ import numpy as np
 
 from minilm.errors import IndexCorruptError, IndexLockedError, IndexStoreError
 from minilm.index.filters import compile_where
+from minilm.index.vector_file import VectorFile
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 5.0
@@ -63,6 +64,10 @@ class DocumentsDB:
         self._writing = threading.Lock()  # one write transaction at a time on `db`
         self._immutable = False
         self._closed = False
+        # The large layout keeps vectors in a VectorFile (chunks.vector is an empty blob there); rows inserted
+        # by the open transaction wait in _pending until it commits.
+        self.vector_file: VectorFile | None = None
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self.db = self._connect(first=True)
 
     def _connect(self, first: bool = False) -> sqlite3.Connection:
@@ -131,19 +136,42 @@ class DocumentsDB:
                         f"{self.path} is locked by another writer (waited {BUSY_TIMEOUT_S:.0f} s: {exc})"
                     ) from None
                 raise _write_error(self.path, exc) from None
+            rows = None
             try:
                 yield self.db
                 self.db.execute(
                     "INSERT INTO meta VALUES ('generation', '1') "
                     "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
                 )
+                rows = self._append_pending()
                 self.db.execute("COMMIT")
+                if rows is not None and self.vector_file is not None:
+                    self.vector_file.committed = rows
             except BaseException as exc:
                 if self.db.in_transaction:  # SQLite rolls back by itself after some errors (a full disk)
                     self.db.execute("ROLLBACK")
+                if rows is not None and self.vector_file is not None:
+                    self.vector_file.truncate(self.vector_file.committed)
                 if isinstance(exc, sqlite3.OperationalError):
                     raise _write_error(self.path, exc) from None
                 raise
+
+    def _append_pending(self) -> int | None:
+        """Write the vectors inserted by this transaction to the vector file (flushed to disk before the
+        commit) and record the new row count in it; None when there were none."""
+        pending, self._pending = self._pending, []
+        if self.vector_file is None or not pending:
+            return None
+        keys = np.concatenate([k for k, _ in pending])
+        rows = self.vector_file.append(keys, np.concatenate([v for _, v in pending]))
+        self.db.execute("INSERT INTO meta VALUES ('vector_rows', ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                        (str(rows), str(rows)))  # fmt: skip
+        return rows
+
+    def vector_rows(self) -> int:
+        """Rows of the vector file that belong to committed chunks (in this thread's snapshot)."""
+        row = self.reader().execute("SELECT value FROM meta WHERE key = 'vector_rows'").fetchone()
+        return int(row[0]) if row else 0
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -214,12 +242,16 @@ class DocumentsDB:
         self.remove(db, [doc_id])
         db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (doc_id, text, json.dumps(meta, allow_nan=False), digest))
         keys = []
+        in_file = self.vector_file is not None
         for (start, end, tokens), vector in zip(spans, vectors, strict=True):
+            blob = b"" if in_file else np.ascontiguousarray(vector, dtype=np.float32).tobytes()
             cur = db.execute(
                 "INSERT INTO chunks (doc_id, start, end, tokens, vector) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, start, end, tokens, np.ascontiguousarray(vector, dtype=np.float32).tobytes()),
+                (doc_id, start, end, tokens, blob),
             )
             keys.append(int(cur.lastrowid or 0))
+        if in_file and keys:
+            self._pending.append((np.array(keys, dtype=np.int64), np.asarray(vectors, dtype=np.float32)))
         return keys
 
     def remove(self, db: sqlite3.Connection, doc_ids: Sequence[str]) -> list[int]:
@@ -290,8 +322,11 @@ class DocumentsDB:
     # -- chunks and vectors --------------------------------------------------------------------------------
     def keys(self) -> np.ndarray:
         """All chunk keys, ascending (K,) int64."""
-        rows = self.reader().execute("SELECT key FROM chunks ORDER BY key").fetchall()
-        return np.array([k for (k,) in rows], dtype=np.int64)
+        cursor = self.reader().execute("SELECT key FROM chunks ORDER BY key")
+        parts = [np.zeros(0, dtype=np.int64)]
+        while rows := cursor.fetchmany(1 << 20):  # a million at a time: no list of every row's tuple
+            parts.append(np.fromiter((k for (k,) in rows), dtype=np.int64, count=len(rows)))
+        return np.concatenate(parts)
 
     def chunks(self, keys: Sequence[int]) -> dict[int, ChunkRow]:
         out: dict[int, ChunkRow] = {}
@@ -315,6 +350,14 @@ class DocumentsDB:
     def vectors(self, keys: Sequence[int]) -> np.ndarray:
         """Float32 vectors (len(keys), D) in the order of keys; IndexCorruptError for a bad blob."""
         wanted = [int(k) for k in keys]
+        if self.vector_file is not None:
+            rows = self.vector_rows()
+            pos = self.vector_file.positions(np.array(wanted, dtype=np.int64), rows)
+            if np.any(pos < 0):
+                raise IndexStoreError(
+                    f"{self.path}: chunk keys {np.array(wanted)[pos < 0][:5].tolist()} are not stored"
+                )
+            return self.vector_file.vectors(pos, rows)
         found: dict[int, bytes] = {}
         for part in param_batches(wanted):
             marks = ",".join("?" * len(part))
@@ -327,7 +370,14 @@ class DocumentsDB:
         return self._decode([found[k] for k in wanted], wanted)
 
     def scan(self, after: int = 0, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(keys (B,), vectors (B, D)) of the chunks with key > after, in key order, a batch at a time."""
+        """(keys (B,), vectors (B, D)) of the chunks with key > after, in key order, a batch at a time. From the
+        vector file of a large index this includes deleted chunks' rows (the caller masks them out)."""
+        if self.vector_file is not None:
+            held = self.vector_rows()
+            start = int(np.searchsorted(self.vector_file.keys(held), after, side="right"))
+            for a, b in self.vector_file.scan(start, held, batch):
+                yield np.array(self.vector_file.keys(held)[a:b]), self.vector_file.vectors(np.arange(a, b), held)
+            return
         while True:
             rows = (
                 self.reader()

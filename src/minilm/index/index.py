@@ -25,11 +25,14 @@ from minilm.index.layout import DB, LOCK, VECTORS, check_files
 from minilm.index.lock import WriterLock
 from minilm.index.opening import check_model, disk_errors, open_cache
 from minilm.index.reading import IndexReading, SearchKind
+from minilm.index.vector_file import CODES, KEYS, VectorFile
 from minilm.index.vectors import STORAGES
 from minilm.index.writing import BATCH, ID_DIGITS, AddResult, IndexWriting, document_id
 
 log = logging.getLogger(__name__)
 HNSW_THRESHOLD = 100_000  # live chunks from which search="auto" uses HNSW instead of exact search
+IVF_THRESHOLD = 200_000  # live chunks from which search="auto" of the large layout uses the inverted file
+LAYOUTS = ("small", "large")
 
 __all__ = ["BATCH", "DB", "ID_DIGITS", "LOCK", "VECTORS", "AddResult", "Index", "SearchKind", "document_id"]
 
@@ -41,15 +44,21 @@ class Index(IndexWriting, IndexReading):
     search structure under a readers-writer lock); adds and deletes from several threads take turns."""
 
     @classmethod
-    def create(cls, path: str | Path, model: Encoder, storage: str = "float32", search: str = "auto",
+    def create(cls, path: str | Path, model: Encoder, storage: str | None = None, search: str = "auto",
                chunk: bool = True, overlap: int | None = None, hnsw_threshold: int = HNSW_THRESHOLD,
-               cache: bool | str | Path = True) -> Index:  # fmt: skip
+               cache: bool | str | Path = True, layout: str = "small", ivf_threshold: int = IVF_THRESHOLD,
+               recall: float = 0.95) -> Index:  # fmt: skip
         """Make a new index in `path` (created if missing, must not hold an index) and open it for writing.
 
         storage: "float32", "int8" or "binary" vectors in the search structure (float32 always kept on disk
         for rescoring); search: "exact", "hnsw" or "auto" (HNSW from hnsw_threshold live chunks);
         chunk: embed every 256-token window of long texts (True) or only the first, like the reference (False);
         overlap: tokens shared by neighbouring windows (default 32, less for models with short windows).
+        layout="large": for millions of chunks (docs/search-index.md, "Large indexes"): vectors as int8 in a
+        memory-mapped file beside index.sqlite instead of float32 in it (storage must be "int8", the default
+        there); search "exact" or "ivf" (an inverted file of 48-byte codes, trained once, appended to) or
+        "auto" (the inverted file from ivf_threshold live chunks); recall: the recall@10 target that sets the
+        lists probed and candidates rescored by the inverted file (vectors.IVF_PLANS).
         MissingExtraError at once when the index extra (faiss) is not installed.
         """
         require("index", "an index")
@@ -57,11 +66,21 @@ class Index(IndexWriting, IndexReading):
         overlap = min(DEFAULT_OVERLAP, body // 4) if overlap is None else check_count(overlap, "overlap", 0)
         if not 0 <= overlap < body:
             raise InputError(f"overlap must be in [0, {body - 1}] for {model.name}, got {overlap}")
+        if layout not in LAYOUTS:
+            raise InputError(f"layout {layout!r} is unknown; expected one of {LAYOUTS}")
+        large = layout == "large"
+        storage = ("int8" if large else "float32") if storage is None else storage
         if storage not in STORAGES:
             raise InputError(f"storage {storage!r} is unknown; expected one of {STORAGES}")
-        if search not in ("auto", "exact", "hnsw"):
-            raise InputError(f"search {search!r} is unknown; expected 'auto', 'exact' or 'hnsw'")
+        if large and storage != "int8":
+            raise InputError(f"layout='large' keeps int8 vectors; storage {storage!r} is not possible there")
+        searches = ("auto", "exact", "ivf") if large else ("auto", "exact", "hnsw")
+        if search not in searches:
+            raise InputError(f"search {search!r} is unknown for layout={layout!r}; expected one of {searches}")
+        if isinstance(recall, bool) or not isinstance(recall, int | float) or not 0 < recall <= 1:
+            raise InputError(f"recall must be a number in (0, 1], got {recall!r}")
         hnsw_threshold = check_count(hnsw_threshold, "hnsw_threshold", 0)
+        ivf_threshold = check_count(ivf_threshold, "ivf_threshold", 0)
         root = Path(path)
         if (root / DB).exists():
             raise IndexStoreError(f"{root} already holds an index; open it with Index.open")
@@ -70,6 +89,8 @@ class Index(IndexWriting, IndexReading):
             "sha256": model.sha256, "dimension": model.dimension, "storage": storage, "search": search,
             "chunk": chunk, "overlap": overlap, "hnsw_threshold": hnsw_threshold,
         }  # fmt: skip
+        if large:
+            settings.update(layout=layout, ivf_threshold=ivf_threshold, recall=float(recall))
         with disk_errors(root):
             root.mkdir(parents=True, exist_ok=True)
         check_files(root)
@@ -79,11 +100,13 @@ class Index(IndexWriting, IndexReading):
             store = DocumentsDB(root / DB, model.dimension)
             try:
                 store.create(settings)
+                if large:
+                    store.vector_file = VectorFile(root, model.dimension, 0, True)
             except BaseException:
                 store.close()
                 raise
         except BaseException:  # leave no half-made index behind: a retry must not find "an index"
-            for name in (DB, DB + "-wal", DB + "-shm"):
+            for name in (DB, DB + "-wal", DB + "-shm", KEYS, CODES):
                 with suppress(OSError):
                     (root / name).unlink()
             lock.release()
@@ -117,6 +140,12 @@ class Index(IndexWriting, IndexReading):
                 raise IndexMismatchError(f"{root} has index format {settings.get('format')}, expected {SCHEMA_VERSION}")
             if model is not None:
                 check_model(root, settings, model)
+            if settings.get("layout") == "large":
+                if search == "hnsw":
+                    raise InputError(f"{root} is of layout='large', searched 'exact' or 'ivf', not 'hnsw'")
+                store.vector_file = VectorFile(root, settings["dimension"], store.vector_rows(), writable)
+            elif search == "ivf":
+                raise InputError(f"search='ivf' needs an index of layout='large'; {root} is of the small layout")
         except BaseException:
             if lock is not None:
                 lock.release()

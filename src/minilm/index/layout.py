@@ -15,7 +15,7 @@ from pathlib import Path
 from minilm.files import UnsafeFileError
 
 DB, VECTORS, LOCK = "index.sqlite", "vectors.npz", "write.lock"
-FILES = (DB, DB + "-wal", DB + "-shm", VECTORS, LOCK)
+FILES = (DB, DB + "-wal", DB + "-shm", VECTORS, LOCK, "vectors.keys", "vectors.i8")  # the last two: large layout
 
 
 def check_files(root: Path) -> None:

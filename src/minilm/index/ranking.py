@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from minilm.index.documents_db import DocumentsDB
-from minilm.index.vectors import EF_SEARCH, VectorIndex
+from minilm.index.vectors import EF_SEARCH, VectorIndex, ivf_plan
 
 RESCORE = {"float32": 1, "int8": 4, "binary": 10}  # candidates fetched per wanted hit before float rescoring
 
@@ -34,8 +34,12 @@ def search_one(store: DocumentsDB, settings: dict[str, Any], vi: VectorIndex, q:
     factor = RESCORE[settings["storage"]]
     live = vi.live_count if allowed is None else len(allowed)
     want = min(k * factor * (2 if settings["chunk"] else 1), live)
+    if vi.search_kind == "ivf":  # the lists probed and the candidates rescored come from the recall target
+        probes, depth = ivf_plan(settings["recall"])
+        ef, want = ef or probes, min(max(depth, want), live)
     while True:
-        keys, scores = vi.search(q[None], want, allowed, ef=max(ef or EF_SEARCH, want), exact=exact)
+        reach = ef if vi.search_kind == "ivf" and ef else max(ef or EF_SEARCH, want)
+        keys, scores = vi.search(q[None], want, allowed, ef=reach, exact=exact)
         keys, scores = keys[0][keys[0] >= 0], scores[0][keys[0] >= 0]
         if factor > 1 and len(keys):  # rescore the candidates with the stored float32 vectors
             scores = store.vectors(keys.tolist()) @ q

@@ -15,7 +15,7 @@ from minilm.errors import IndexMismatchError, IndexStoreError
 from minilm.index.documents_db import DocumentsDB
 from minilm.index.layout import DB, VECTORS
 from minilm.index.rwlock import ReadWriteLock
-from minilm.index.vectors import VectorIndex
+from minilm.index.vectors import IVF_LISTS, TRAIN_PER_LIST, VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,19 @@ class SearchStructure:
         self.generation = -1
         self._lock = ReadWriteLock()
 
+    @property
+    def large(self) -> bool:
+        return bool(self.settings.get("layout") == "large")
+
     def kind(self, live: int | None = None) -> str:
-        """'exact' or 'hnsw': the structure this session builds (the setting, or for 'auto' the chunk count)."""
+        """'exact', 'hnsw' or 'ivf': the structure this session builds (the setting, or for 'auto' the chunk
+        count: HNSW from hnsw_threshold chunks, or for the large layout the inverted file from ivf_threshold)."""
         kind = self.override or self.settings["search"]
         if kind != "auto":
             return str(kind)
         live = self.store.count()[1] if live is None else live
+        if self.large:
+            return "ivf" if live >= self.settings["ivf_threshold"] else "exact"
         return "hnsw" if live >= self.settings["hnsw_threshold"] else "exact"
 
     @contextmanager
@@ -57,6 +64,10 @@ class SearchStructure:
         it is marked current when the block ends."""
         with self._lock.writing():
             vi = self._sync()
+            if self.large and self.override is None and self.kind(vi.live_count) != vi.search_kind:
+                # A large index that grew past ivf_threshold trains its inverted file now, once.
+                self.vectors = None
+                vi = self._sync()
             yield vi
             self.generation = self.store.generation()
 
@@ -96,12 +107,24 @@ class SearchStructure:
                     log.warning("%s; rebuilding it from %s", exc, DB)
             if vi is None or (len(vi.keys) > 1000 and vi.live_count < len(vi.keys) // 2):
                 vi = VectorIndex(dim, storage, kind)
-            # Catch up with the committed state: mask what was deleted, append what was added since.
-            vi.alive &= np.isin(vi.keys, keys)
+                if kind == "ivf":
+                    vi.train(self._sample())
+            # Catch up with the committed state: append what was added since, mask what was deleted.
             after = int(vi.keys[-1]) if len(vi.keys) else 0
             if np.any(keys > after):
                 log.info("indexing %d chunks of %s (%s, %s)", int(np.sum(keys > after)), self.path, storage, kind)
             for batch_keys, batch_vectors in self.store.scan(after):
                 vi.add(batch_keys, batch_vectors)
+            vi.alive &= np.isin(vi.keys, keys)
             self.vectors, self.generation = vi, generation
         return vi
+
+    def _sample(self) -> np.ndarray:
+        """Training vectors for an inverted file: rows of the vector file drawn at random (a fixed seed)."""
+        vf = self.store.vector_file
+        if vf is None:
+            raise IndexMismatchError(f"{self.path} keeps no vector file: search='ivf' needs layout='large'")
+        rows = self.store.vector_rows()
+        size = min(rows, IVF_LISTS * TRAIN_PER_LIST)
+        picked = np.sort(np.random.default_rng(0).choice(rows, size, replace=False))
+        return vf.vectors(picked, rows)

@@ -6,6 +6,12 @@
 | int8 | IndexScalarQuantizer 8-bit (per-dimension min/max) | IndexHNSWSQ | 384 B (+ links) |
 | binary | IndexBinaryFlat (Hamming) | IndexBinaryHNSW | 48 B (+ links) |
 
+The large layout (vector_file.py) adds an inverted file: "ivf" is IndexIVFPQ over IVF_LISTS coarse lists (an
+HNSW graph over their centres assigns vectors and queries to lists) with 48-byte product-quantizer codes, 56 B
+per vector in memory with its id. It is trained once (`train`, on a sample); later vectors are encoded and
+appended to their lists without training again. Its scores are estimates: index.py rescores the candidates
+with the int8 vectors of the vector file.
+
 faiss numbers its vectors 0..n-1 (positions); `keys` maps positions to the store's chunk keys, which grow with
 insertion order, so positions of keys are found by binary search. A deleted chunk stays in the faiss index,
 masked out by an ID selector, until a rebuild. The float32 vectors stay in SQLite: index.py rescores the
@@ -14,7 +20,6 @@ candidates of the int8 and binary modes with them.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -32,7 +37,23 @@ from minilm.files import UnsafeFileError, atomic_write
 
 log = logging.getLogger(__name__)
 STORAGES = ("float32", "int8", "binary")
-SEARCHES = ("exact", "hnsw")
+SEARCHES = ("exact", "hnsw", "ivf")
+IVF_LISTS = 4096  # coarse lists of a large index (fewer when trained on fewer than IVF_LISTS * 39 vectors)
+PQ_DIMENSIONS = 8  # dimensions per byte of a vector's product-quantizer code in the inverted file (48 B at 384-d)
+TRAIN_PER_LIST = 39  # training vectors per coarse list (faiss's k-means wants at least this many)
+# (recall@10 target, lists probed, candidates rescored) of the inverted file, the cheapest setting measured to
+# reach each target (benchmarks/index/scale.py, 1M and 10M chunks of clustered minilm-like vectors).
+IVF_PLANS = ((0.90, 16, 100), (0.95, 32, 200), (0.99, 64, 500))
+
+
+def ivf_plan(recall: float) -> tuple[int, int]:
+    """(lists probed, candidates rescored) for a recall@10 target: the first plan that reaches it."""
+    for reached, probes, depth in IVF_PLANS:
+        if reached >= recall:
+            return probes, depth
+    return IVF_PLANS[-1][1], IVF_PLANS[-1][2]
+
+
 HNSW_M = 32  # graph links per vector
 EF_CONSTRUCTION = 128
 EF_SEARCH = 128
@@ -79,8 +100,21 @@ class VectorIndex:
         self.alive = np.ones(len(self.keys), dtype=bool) if alive is None else alive
 
     # -- building ------------------------------------------------------------------------------------------
+    def train(self, sample: np.ndarray) -> None:
+        """Make the inverted file and learn its lists and codes from `sample` (N, D); the only training it gets."""
+        f, d = self.faiss, self.dimension
+        sample = np.ascontiguousarray(sample, dtype=np.float32)
+        lists = int(min(IVF_LISTS, max(1, len(sample) // TRAIN_PER_LIST)))
+        code = d // PQ_DIMENSIONS if d % PQ_DIMENSIONS == 0 else d  # bytes per vector; one per dimension if odd
+        made = f.index_factory(d, f"IVF{lists}_HNSW32,PQ{code}", f.METRIC_INNER_PRODUCT)
+        f.extract_index_ivf(made).cp.niter = 10  # k-means rounds: the lists move little after ten
+        made.train(sample)
+        self.index = made
+
     def _new_index(self, sample: np.ndarray) -> Any:
         f, d = self.faiss, self.dimension
+        if self.search_kind == "ivf":
+            raise InputError("an inverted file must be trained on a sample before vectors are added (train)")
         if self.storage == "binary":
             return f.IndexBinaryHNSW(d, HNSW_M) if self.search_kind == "hnsw" else f.IndexBinaryFlat(d)
         if self.storage == "float32":
@@ -155,7 +189,10 @@ class VectorIndex:
             mask &= self.alive
         bitmap = None if mask.all() else np.packbits(mask, bitorder="little")  # faiss reads it during the search
         index = self.index.storage if exact and self.search_kind == "hnsw" else self.index
-        params = self._params(bitmap, len(mask), ef, hnsw=index is self.index and self.search_kind == "hnsw")
+        if self.search_kind == "ivf":  # ef: lists probed; exact: every list
+            params = self._ivf_params(bitmap, len(mask), self.index.nlist if exact else ef)
+        else:
+            params = self._params(bitmap, len(mask), ef, hnsw=index is self.index and self.search_kind == "hnsw")
         # A few queries run fastest on one thread: faiss's OpenMP threads cost more than they give (and far
         # more on a busy machine, where they spin for cores).
         with _omp_threads(self.faiss, 1 if q < FEW_QUERIES else None):
@@ -172,26 +209,27 @@ class VectorIndex:
             return f.SearchParametersHNSW(sel=selector, efSearch=ef)
         return f.SearchParameters(sel=selector) if selector is not None else None
 
+    def _ivf_params(self, bitmap: np.ndarray | None, n: int, probes: int) -> Any:
+        f = self.faiss
+        selector = None if bitmap is None else f.IDSelectorBitmap(n, f.swig_ptr(bitmap))
+        probes = min(probes, self.index.nlist)
+        coarse = f.SearchParametersHNSW(efSearch=max(64, 2 * probes))  # finds the `probes` nearest lists
+        return f.SearchParametersIVF(sel=selector, nprobe=probes, quantizer_params=coarse)
+
     # -- persistence ---------------------------------------------------------------------------------------
     def save(self, path: Path, generation: int) -> None:
         """Write to `path` atomically (a fresh temporary file: no link planted at a fixed name is followed; fsync,
         rename), tagged with the store's generation."""
         f = self.faiss
-        blob = (
-            b""
-            if self.index is None
-            else bytes(
-                f.serialize_index_binary(self.index) if self.storage == "binary" else f.serialize_index(self.index)
-            )
-        )
+        if self.index is None:
+            blob = np.zeros(0, dtype=np.uint8)
+        else:  # (bytes,) uint8: written straight to the file, without further copies
+            blob = f.serialize_index_binary(self.index) if self.storage == "binary" else f.serialize_index(self.index)
         header = json.dumps({"generation": generation, "storage": self.storage, "search": self.search_kind,
                              "dimension": self.dimension, "count": len(self.keys)})  # fmt: skip
-        buffer = io.BytesIO()
-        np.savez(buffer, header=np.array(header), keys=self.keys, alive=self.alive,
-                 index=np.frombuffer(blob, dtype=np.uint8))  # fmt: skip
         try:
             with atomic_write(path, "wb") as out:
-                out.write(buffer.getvalue())
+                np.savez(out, header=np.array(header), keys=self.keys, alive=self.alive, index=blob)
         except OSError as exc:
             raise IndexStoreError(
                 f"cannot save {path}: {exc.strerror or exc}; the documents are intact (the search structure is "
