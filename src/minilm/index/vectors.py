@@ -41,8 +41,8 @@ SEARCHES = ("exact", "hnsw", "ivf")
 IVF_LISTS = 4096  # coarse lists of a large index (fewer when trained on fewer than IVF_LISTS * 39 vectors)
 PQ_DIMENSIONS = 8  # dimensions per byte of a vector's product-quantizer code in the inverted file (48 B at 384-d)
 TRAIN_PER_LIST = 39  # training vectors per coarse list (faiss's k-means wants at least this many)
-# (recall@10 target, lists probed, candidates rescored) of the inverted file, the cheapest setting measured to
-# reach each target (benchmarks/index/scale.py, 1M and 10M chunks of clustered minilm-like vectors).
+# (recall@10 target, lists probed, candidates rescored) of the inverted file. Starting values, not yet
+# calibrated at 1M-10M chunks: benchmarks/index/large.py measures the recall each plan reaches.
 IVF_PLANS = ((0.90, 16, 100), (0.95, 32, 200), (0.99, 64, 500))
 
 
