@@ -254,3 +254,82 @@ def test_kill_9_from_outside_mid_run_then_resume_writes_every_row_once(
     assert code == 0 and "resumed" in err, err
     rows = lance_rows(tmp_path / "db", "docs")
     assert sorted(rows, key=int) == [str(n) for n in range(1500)]
+
+
+# -- an index exported, then searched through each database's own client -----------------------------------
+@pytest.fixture(scope="module")
+def scifact(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
+    """(an index of the SciFact subset: 500 abstracts, title + text, chunked; the first QUERIES query vectors).
+    The real model on the fastest installed engine: both sides search the index's own vectors."""
+    import minilm
+    from minilm.index import Index
+
+    real_model = minilm.load(allow_download=False)
+
+    path = tmp_path_factory.mktemp("scifact") / "index"
+    docs = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    with Index.create(path, real_model) as index:
+        index.add([d["title"] + "\n" + d["text"] for d in docs], ids=[d["_id"] for d in docs],
+                  metadata=[{"n": n, "part": n % 3} for n in range(len(docs))])  # fmt: skip
+    lines = (SCIFACT / "queries.jsonl").read_text(encoding="utf-8").splitlines()[:QUERIES]
+    return path, real_model.encode([json.loads(line)["text"] for line in lines])
+
+
+def best_per_document(hits: list[tuple[str, float]], k: int) -> list[tuple[str, float]]:
+    """Chunk hits (doc_id, cosine) best first -> the k best documents, each with its best window's score."""
+    best: dict[str, float] = {}
+    for doc_id, score in hits:
+        best.setdefault(doc_id, score)
+    assert len(best) >= k, "search deeper: fewer than k documents among the chunk hits"
+    return list(best.items())[:k]
+
+
+def assert_same_ranking(got: list[tuple[str, float]], want: list[tuple[str, float]]) -> None:
+    """Same documents in the same order and scores within TIE; documents tied within TIE may swap."""
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=TIE)
+    cut = want[-1][1]
+    assert {d for d, s in got if s > cut + TIE} == {d for d, s in want if s > cut + TIE}  # ties at the cut aside
+    for n, ((a, sa), (b, _)) in enumerate(zip(got, want, strict=True)):
+        if a != b:
+            near = [d for d, s in want if abs(s - sa) < TIE]
+            assert a in near or sa <= cut + TIE, f"rank {n}: {a} ({sa}) where Index.search has {b}"
+
+
+@pytest.mark.integration
+def test_lancedb_and_qdrant_searches_equal_index_search_top_10(scifact: tuple[Path, np.ndarray], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    from minilm.index import Index
+
+    path, queries = scifact
+    for url in (f"lancedb://{tmp_path}/db/scifact", f"qdrant+local://{tmp_path}/qd/scifact"):
+        code, _, err = run(capsys, "index", "export", str(path), "--to", url)
+        assert code == 0, err
+    with Index.open(path) as index:
+        chunks = index.stats()["chunks"]
+        want = [[(h.doc_id, h.score) for h in index.search(q, k=10)] for q in queries]
+        first = index.search(queries[0], k=1)[0]
+    assert chunks > 500  # some abstracts are over 256 tokens: several windows each
+    table = lancedb.connect(tmp_path / "db").open_table("scifact")
+    client = QdrantClient(path=str(tmp_path / "qd"))
+    try:
+        assert table.count_rows() == chunks == client.count("scifact", exact=True).count
+        for q, expected in zip(queries, want, strict=True):
+            lance = table.search(q).distance_type("cosine").limit(100).to_list()
+            got = best_per_document([(r["doc_id"], 1.0 - r["_distance"]) for r in lance], 10)
+            assert_same_ranking(got, expected)
+            points = client.query_points("scifact", query=q, limit=100).points
+            got = best_per_document([(p.payload["doc_id"], p.score) for p in points], 10)
+            assert_same_ranking(got, expected)
+        row = table.search(queries[0]).distance_type("cosine").limit(1).to_list()[0]
+        assert (row["doc_id"], row["start"], row["end"], row["text"]) == (first.doc_id, first.start, first.end,
+                                                                          first.text)  # fmt: skip
+        assert json.loads(row["metadata"]) == first.metadata and row["id"] == f"{first.doc_id}@{first.start}"
+        point = client.query_points("scifact", query=queries[0], limit=1).points[0]
+        assert point.payload is not None and point.payload["metadata"] == first.metadata
+    finally:
+        client.close()
+    code, _, err = run(capsys, "index", "export", str(path), "--to", f"lancedb://{tmp_path}/db/scifact")
+    assert code == 1 and f"holds {chunks} rows; export into a new table / collection, or give --overwrite" in err
+    code, _, err = run(capsys, "index", "export", str(path), "--to", f"lancedb://{tmp_path}/db/scifact", "--overwrite")
+    assert code == 0 and err == f"exported {chunks} chunks of {path} to lancedb://{tmp_path}/db/scifact\n"
+    assert lancedb.connect(tmp_path / "db").open_table("scifact").count_rows() == chunks
