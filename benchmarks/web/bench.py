@@ -52,7 +52,8 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 def build(root: Path, precision: str, node_modules: Path) -> int:
     """The served folder: bench page, minilm's export in site/, Transformers.js in tjs/ reading the same ONNX."""
     shutil.copyfile(HERE / "page.html", root / "page.html")
-    manifest = export_web(root / "site", precision=precision, force=True, max_size=10**10)
+    shutil.rmtree(root / "site", ignore_errors=True)  # the other precision's model file would stay beside it
+    manifest = export_web(root / "site", precision=precision, max_size=10**10)
     tjs = root / "tjs"
     tjs.mkdir(exist_ok=True)
     shutil.copyfile(node_modules / "@huggingface" / "transformers" / "dist" / "transformers.min.js",
