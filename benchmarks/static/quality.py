@@ -3,6 +3,11 @@ static-static, SciFact across spaces (static queries over the model's documents 
 static to model vectors on held-out texts (STS-B dev), for the vocabulary pass alone, with SIF weights, and fitted.
 
     .venv/bin/python -m benchmarks.static.quality [--out results/static-model] [--cache /tmp/static_teacher.npz]
+
+--side-by-side scores the saved folder and model2vec's own distill of the model (benchmarks/static/peers.py,
+loaded by model2vec's StaticModel) on the same static-static tasks, without distilling again:
+
+    .venv/bin/python -m benchmarks.static.quality --side-by-side [--m2v results/m2v-minilm]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 
 import minilm
 from benchmarks import harness
+from benchmarks.static.peers import M2V_FOLDER, model2vec_distilled
 from minilm.eval.datasets import read_beir, read_sick, read_stsb
 from minilm.eval.locations import data_root
 from minilm.eval.metrics import paired_cosine, retrieval_scores, spearman
@@ -48,12 +54,49 @@ def ndcg(data: Any, queries: np.ndarray, docs: np.ndarray) -> float:
     return 100 * means["ndcg_at_10"]
 
 
+class Float32:
+    """A model whose vectors come back float32 (model2vec's distill stores and returns float16)."""
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.encode(texts), dtype=np.float32)
+
+
+def side_by_side(root: Path, ours: Path, m2v: Path) -> None:
+    """STS-B, SICK-R and SciFact static-static of minilm's static model and model2vec's distill, same texts."""
+    from model2vec import StaticModel as Model2VecStatic
+
+    stsb = read_stsb(root / "stsbenchmark" / "sts-test.csv")
+    sick = read_sick([root / "sick" / n for n in ("SICK_train.txt", "SICK_trial.txt", "SICK_test_annotated.txt")])
+    scifact = read_beir(root / "scifact")
+    models: dict[str, Any] = {
+        f"minilm distill-static ({ours})": minilm.load(ours),
+        f"model2vec distill, its defaults ({m2v})": Float32(
+            Model2VecStatic.from_pretrained(str(model2vec_distilled(m2v)))
+        ),
+    }
+    print(harness.machine())
+    print("| static model | dimensions | STS-B | SICK-R | SciFact s-s |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, m in models.items():
+        docs, queries = m.encode(scifact.doc_texts), m.encode(scifact.query_texts)
+        print(f"| {name} | {docs.shape[1]} | {sts(m, stsb):.2f} | {sts(m, sick):.2f} | "
+              f"{ndcg(scifact, queries, docs):.2f} |", flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="results/static-model")
     parser.add_argument("--cache", default="/tmp/static_teacher")
+    parser.add_argument("--side-by-side", action="store_true", help="score --out and --m2v; distil nothing")
+    parser.add_argument("--m2v", default=M2V_FOLDER, help="model2vec's distill (made there when missing)")
     args = parser.parse_args()
     root = data_root()
+    if args.side_by_side:
+        side_by_side(root, Path(args.out), Path(args.m2v))
+        return
     teacher = minilm.load(engine="onnx", allow_download=False)
     sources = training_texts(root)
     texts = list(dict.fromkeys(t for v in sources.values() for t in v))

@@ -1,6 +1,7 @@
 """How fast is the static model against the onnx and onnx-int8 engines (one run, alternating rounds): sentences/s
 on 2,000 STS-B test sentences, docs/s on 300 SciFact abstracts, single-query p50 latency; model2vec's StaticModel
-on the same folder beside them.
+on the same folder and model2vec's own distill of the model (benchmarks/static/peers.py, 256 dimensions, float16)
+beside them.
 
     .venv/bin/python -m benchmarks.static.speed --static results/static-model --rounds 3
 """
@@ -15,6 +16,7 @@ import numpy as np
 
 import minilm
 from benchmarks import harness, workloads
+from benchmarks.static.peers import M2V_FOLDER, model2vec_distilled
 
 
 def p50_ms(model: Any, queries: list[str]) -> float:
@@ -30,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--static", default="results/static-model")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--m2v", default=M2V_FOLDER, help="model2vec's distill (made there when missing)")
     args = parser.parse_args()
     from model2vec import StaticModel as Model2VecStatic
 
@@ -38,6 +41,7 @@ def main() -> None:
     models: dict[str, Any] = {
         "static (minilm)": minilm.load(args.static),
         "static (model2vec StaticModel)": Model2VecStatic.from_pretrained(args.static),
+        "model2vec distill (StaticModel)": Model2VecStatic.from_pretrained(str(model2vec_distilled(args.m2v))),
         "onnx": minilm.load(engine="onnx", allow_download=False),
         "onnx-int8": minilm.load(engine="onnx-int8", allow_download=False),
     }
