@@ -179,10 +179,24 @@ def llama_cpp_vectors(path: Path, texts: list[str], context: int) -> tuple[list[
     As llama-cpp-python's embed(truncate=True) does, a text is cut to its first `context` tokens (n_batch), so a
     text past the limit loses its final [SEP].
     """
+    import llama_cpp.llama_cpp as binding
     from llama_cpp import LLAMA_POOLING_TYPE_MEAN, Llama
 
-    model = Llama(str(path), embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=context, n_batch=context,
-                  n_ubatch=context, n_threads=os.cpu_count() or 1, verbose=False)  # fmt: skip
+    # Weights used as stored (llama.cpp's --no-repack): llama-cpp-python 0.3.36 crashes running q8_0 with its
+    # runtime repacking on AVX-512 CPUs. Llama() takes its model parameters from this function.
+    default = binding.llama_model_default_params
+
+    def params() -> binding.llama_model_params:
+        found = default()
+        found.use_extra_bufts = False
+        return found
+
+    binding.llama_model_default_params = params
+    try:
+        model = Llama(str(path), embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=context, n_batch=context,
+                      n_ubatch=context, n_threads=os.cpu_count() or 1, verbose=False)  # fmt: skip
+    finally:
+        binding.llama_model_default_params = default
     try:
         ids = [model.tokenize(text.encode("utf-8"), add_bos=True, special=False)[:context] for text in texts]
         vectors = np.array([model.embed(text, normalize=True, truncate=True) for text in texts], np.float64)
