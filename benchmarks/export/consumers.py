@@ -185,7 +185,7 @@ def main() -> None:
         if fmt not in FORMATS:
             export_rows.append(f"| {fmt} | {precision} | not in this checkout | |")
             continue
-        folder = out / f"{fmt}-{precision}"
+        folder = out / f"{fmt}-{precision.replace('+', '-')}"  # Transformers.js finds no files under a "+" name
         if (folder / "minilm_export.json").is_file():
             manifest = json.loads((folder / "minilm_export.json").read_text())
         else:

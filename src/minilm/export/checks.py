@@ -187,7 +187,8 @@ def transformers_js(folder: Path, dtype: str, texts: list[str], batch_size: int 
         run = subprocess.run(["node", "--input-type=module", "-e", TRANSFORMERS_JS_SCRIPT, str(job)], cwd=home,
                              capture_output=True, text=True, timeout=3600)  # fmt: skip
     if run.returncode != 0:
-        last = (run.stderr.strip().splitlines() or ["(no output)"])[-1]
+        lines = run.stderr.strip().splitlines() or ["(no output)"]
+        last = next((line for line in reversed(lines) if "Error" in line), lines[-1])  # not Node's version line
         raise MinilmError(f"Transformers.js in Node failed on {folder} (dtype {dtype}): {last}")
     out = json.loads(run.stdout)
     out["vectors"] = np.array(out["vectors"], np.float64)
