@@ -196,6 +196,7 @@ def test_an_index_of_another_model_is_refused(model, tmp_path: Path) -> None:  #
     assert "dimension 8" in message and "dimension 384" in message
     with pytest.raises(IndexMismatchError):
         export_web(tmp_path / "site", precision="fp32", index=tmp_path / "tiny-index")
+    assert not (tmp_path / "site").exists()  # refused before any file was written
     with pytest.raises(InputError, match="storage 'float16' is unknown"):
         write_index(tmp_path / "tiny-index", tmp_path / "out", tiny, "float16")
 

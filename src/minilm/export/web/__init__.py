@@ -64,6 +64,13 @@ def export_web(out: str | os.PathLike[str], model: str | os.PathLike[str] | None
         raise OutputError(f"{path} is not empty: choose an empty directory, or pass --force to write into it")
     runtime.package_dir()  # before any work: the error says which npm command installs it
     src = source.read(model)
+    encoder = None
+    if index is not None:  # a refused index leaves no half-written folder behind
+        from minilm.export.web.index_data import check_index
+        from minilm.loading import load
+
+        encoder = load(model)
+        check_index(Path(index), encoder)
     path.mkdir(parents=True, exist_ok=True)
     model_file = MODEL_FILES[precision]
     onnx_model.save(web_graph(src, precision), path / model_file)
@@ -73,11 +80,10 @@ def export_web(out: str | os.PathLike[str], model: str | os.PathLike[str] | None
         if asset.suffix in (".js", ".html", ".css"):
             shutil.copyfile(asset, path / asset.name)
     index_entry = None
-    if index is not None:
+    if index is not None and encoder is not None:
         from minilm.export.web.index_data import write_index
-        from minilm.loading import load
 
-        index_entry = write_index(Path(index), path, load(model), storage)
+        index_entry = write_index(Path(index), path, encoder, storage)
     config = src.folder.config
     manifest: dict[str, Any] = {
         "format": "web", "model": src.name, "source_weights_sha256": src.sha256,

@@ -96,6 +96,13 @@ def choices(metadata: list[dict[str, Any]]) -> dict[str, list[Any]]:
             for name, values in sorted(seen.items()) if 2 <= len(values) <= CHOICES}  # fmt: skip
 
 
+def check_index(index_path: Path, model: Encoder) -> None:
+    """IndexMismatchError (before any file is written) when the index at `index_path` was built with another
+    model or dimension; IndexStoreError when it holds no index."""
+    with Index.open(index_path, cache=False) as index:
+        _check_model(Path(index_path), index.settings, model)
+
+
 def _check_model(path: Path, settings: dict[str, Any], model: Encoder) -> None:
     """IndexMismatchError naming both models when `model` is not the one the index was built with."""
     built = f"{settings['model']} (dimension {settings['dimension']}, sha256 {str(settings['sha256'])[:12]}…)"
