@@ -105,10 +105,9 @@ def chroma_reader(folder: Path) -> Encode:
 
 
 def llama_cpp_reader(folder: Path) -> Encode:
-    from llama_cpp import LLAMA_POOLING_TYPE_MEAN, Llama
+    from minilm.export.gguf import llama_model
 
-    model = Llama(str(folder / "model.gguf"), embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=256,
-                  n_batch=256, n_ubatch=256, verbose=False)  # fmt: skip
+    model = llama_model(folder / "model.gguf", 256)  # weight repacking off: q8_0 crashes with it (docs/export.md)
     return lambda texts: np.array([model.embed(t, normalize=True, truncate=True) for t in texts], np.float32)
 
 

@@ -179,6 +179,17 @@ def llama_cpp_vectors(path: Path, texts: list[str], context: int) -> tuple[list[
     As llama-cpp-python's embed(truncate=True) does, a text is cut to its first `context` tokens (n_batch), so a
     text past the limit loses its final [SEP].
     """
+    model = llama_model(path, context)
+    try:
+        ids = [model.tokenize(text.encode("utf-8"), add_bos=True, special=False)[:context] for text in texts]
+        vectors = np.array([model.embed(text, normalize=True, truncate=True) for text in texts], np.float64)
+    finally:
+        model.close()
+    return ids, vectors
+
+
+def llama_model(path: Path, context: int) -> Any:
+    """llama-cpp-python's Llama on model.gguf in embedding mode, mean pooling, `context` tokens per text."""
     import llama_cpp.llama_cpp as binding
     from llama_cpp import LLAMA_POOLING_TYPE_MEAN, Llama
 
@@ -197,12 +208,7 @@ def llama_cpp_vectors(path: Path, texts: list[str], context: int) -> tuple[list[
                       n_ubatch=context, n_threads=os.cpu_count() or 1, verbose=False)  # fmt: skip
     finally:
         binding.llama_model_default_params = default
-    try:
-        ids = [model.tokenize(text.encode("utf-8"), add_bos=True, special=False)[:context] for text in texts]
-        vectors = np.array([model.embed(text, normalize=True, truncate=True) for text in texts], np.float64)
-    finally:
-        model.close()
-    return ids, vectors
+    return model
 
 
 def check(source: Source, out: Path) -> list[Parity]:
