@@ -6,7 +6,10 @@ For each precision: `minilm export web` once; Transformers.js 4 (@huggingface/tr
 tests/export/js/node_modules, which scripts/test installs) reads the same model file as onnx/model_quantized.onnx
 (q8) or onnx/model.onnx (fp32), with its own tokenizer.json from minilm's export layout. Both run on
 onnxruntime-web's wasm backend, one thread (the page is not cross-origin isolated), fed runs of --batch texts in
-the data's order: minilm sorts each run by length, Transformers.js pads to a run's longest. Each library gets a
+the data's order: minilm sorts each run by length, Transformers.js pads to a run's longest. `--minilm-batch 0`
+gives minilm the whole list in one call, as its users call it (it sorts all of it by length and runs batches of
+16 inside), while Transformers.js keeps runs of --batch (one call with the whole list pads every text to the
+longest). Each library gets a
 fresh page load per precision, the order swapped between precisions. Printed: sentences/s on 2,000 STS-B test
 sentences, docs/s on 300 SciFact abstracts, single-query p50 on 50 SciFact queries, the time from navigation
 start to the first query vector, the bytes the page fetched and the export's size on disk.
@@ -114,6 +117,9 @@ def main() -> None:
     parser.add_argument("--abstracts", type=int, default=300)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--batch", type=int, default=16, help="texts per embed call (default 16)")
+    parser.add_argument("--minilm-batch", type=int, default=None,
+                        help="texts per embed call for minilm alone (0: the whole list in one call, as its embed "
+                             "sorts by length and batches inside; default: --batch)")  # fmt: skip
     parser.add_argument(
         "--node-modules", type=Path, default=HERE.parents[1] / "tests" / "export" / "js" / "node_modules"
     )
@@ -121,9 +127,10 @@ def main() -> None:
     sentences = workloads.sts_sentences()[: args.sentences]
     abstracts = workloads.scifact_abstracts()[: args.abstracts]
     queries = workloads.scifact().query_texts[: args.queries]
+    minilm_batch = args.batch if args.minilm_batch is None else args.minilm_batch
     print(harness.machine())
     print(f"{len(sentences)} STS-B sentences, {len(abstracts)} SciFact abstracts, {len(queries)} queries, "
-          f"batch {args.batch}, one wasm thread")  # fmt: skip
+          f"batch {args.batch}, minilm batch {minilm_batch}, one wasm thread")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="minilm-web-bench-") as tmp:
         root = Path(tmp)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
@@ -139,7 +146,8 @@ def main() -> None:
                 size = build(root, precision, args.node_modules)
                 libs = ["minilm", "transformers.js"] if turn % 2 == 0 else ["transformers.js", "minilm"]
                 results = {lib: measure(driver, f"{base}?lib={lib}&precision={precision}", sentences, abstracts,
-                                        queries, args.batch) for lib in libs}  # fmt: skip
+                                        queries, minilm_batch if lib == "minilm" else args.batch)
+                           for lib in libs}  # fmt: skip
                 for lib in ("minilm", "transformers.js"):
                     r = results[lib]
                     disk = f"{size / 1e6:.1f}" if lib == "minilm" else "-"
