@@ -21,7 +21,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,48 +43,40 @@ def batches(texts: list[str]) -> list[list[str]]:
     return [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
 
 
-def onnxruntime_reader(folder: Path) -> Encode:
-    """sentence_model.onnx by onnxruntime, tokenized by tokenizers from the folder's tokenizer.json."""
-    import onnxruntime as ort
+def padded_tokenizer(folder: Path) -> Any:
+    """The folder's tokenizer.json read by tokenizers, padding each batch to its longest text."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
+    return tokenizer
+
+
+def feeds(tokenizer: Any, texts: list[str]) -> Iterator[dict[str, np.ndarray]]:
+    """The three int64 inputs of a BERT graph, one dict per batch."""
+    for batch in batches(texts):
+        encodings = tokenizer.encode_batch(batch)
+        yield {"input_ids": np.array([e.ids for e in encodings], np.int64),
+               "attention_mask": np.array([e.attention_mask for e in encodings], np.int64),
+               "token_type_ids": np.array([e.type_ids for e in encodings], np.int64)}  # fmt: skip
+
+
+def onnxruntime_reader(folder: Path) -> Encode:
+    """sentence_model.onnx by onnxruntime, tokenized by tokenizers from the folder's tokenizer.json."""
+    import onnxruntime as ort
+
+    tokenizer = padded_tokenizer(folder)
     session = ort.InferenceSession(str(folder / "sentence_model.onnx"), providers=["CPUExecutionProvider"])
-
-    def encode(texts: list[str]) -> np.ndarray:
-        out = []
-        for batch in batches(texts):
-            encodings = tokenizer.encode_batch(batch)
-            feed = {"input_ids": np.array([e.ids for e in encodings], np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in encodings], np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in encodings], np.int64)}  # fmt: skip
-            out.append(session.run(["sentence_embedding"], feed)[0])
-        return np.concatenate(out)
-
-    return encode
+    return lambda texts: np.concatenate([session.run(["sentence_embedding"], f)[0] for f in feeds(tokenizer, texts)])
 
 
 def openvino_reader(folder: Path) -> Encode:
     """sentence_model.xml by the OpenVINO runtime (f32 inference precision), tokenized by tokenizers."""
     import openvino as ov
-    from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
+    tokenizer = padded_tokenizer(folder)
     model = ov.Core().compile_model(str(folder / "sentence_model.xml"), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-
-    def encode(texts: list[str]) -> np.ndarray:
-        out = []
-        for batch in batches(texts):
-            encodings = tokenizer.encode_batch(batch)
-            feed = {"input_ids": np.array([e.ids for e in encodings], np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in encodings], np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in encodings], np.int64)}  # fmt: skip
-            out.append(np.asarray(model(feed)[0]))
-        return np.concatenate(out)
-
-    return encode
+    return lambda texts: np.concatenate([np.asarray(model(f)[0]) for f in feeds(tokenizer, texts)])
 
 
 def sentence_transformers_reader(folder: Path) -> Encode:

@@ -4,14 +4,11 @@ shown for each mode are those of POST /search with that mode."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.server.serving import Server, start_server, stop_server
-from tests.ui.browser import chromium
 from tests.ui.test_search_page import submit, wait_for_status
 
 pytestmark = pytest.mark.integration
@@ -34,13 +31,6 @@ def server(real_model, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     running = start_server(tmp, "--index", str(tmp / "ix"))
     yield running
     stop_server(running)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    driver = chromium(tmp_path / "profile")
-    yield driver
-    driver.quit()
 
 
 def test_the_mode_selector_sends_the_mode(server, browser) -> None:  # type: ignore[no-untyped-def]

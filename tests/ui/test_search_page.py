@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tests.server.serving import Server, start_server, stop_server
-from tests.ui.browser import chromium
 
 pytestmark = pytest.mark.integration
 
@@ -37,13 +36,6 @@ def server(real_model, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     running = start_server(tmp, "--index", str(tmp / "ix"), env={"MINILM_API_KEYS": KEY})
     yield running
     stop_server(running)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Any]:
-    driver = chromium(tmp_path / "profile")
-    yield driver
-    driver.quit()
 
 
 def submit(browser: Any, query: str) -> None:
