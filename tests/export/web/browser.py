@@ -21,12 +21,15 @@ ISOLATION = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = TYPES
     isolated = False
+    encoded = False  # send NAME.gz files with Content-Encoding: gzip (fetch then inflates them itself)
 
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         if self.isolated:
             for name, value in ISOLATION.items():
                 self.send_header(name, value)
+        if self.encoded and self.path.endswith(".gz"):
+            self.send_header("Content-Encoding", "gzip")
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -34,9 +37,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(folder: Path, isolated: bool = False) -> Iterator[str]:
-    """`folder` on http://127.0.0.1:PORT/ (with COOP/COEP headers when `isolated`), as python -m http.server."""
-    handler = type("FolderHandler", (Handler,), {"isolated": isolated})
+def serve(folder: Path, isolated: bool = False, encoded: bool = False) -> Iterator[str]:
+    """`folder` on http://127.0.0.1:PORT/ (with COOP/COEP headers when `isolated`, .gz files sent with
+    Content-Encoding: gzip when `encoded`), as python -m http.server."""
+    handler = type("FolderHandler", (Handler,), {"isolated": isolated, "encoded": encoded})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -49,9 +53,10 @@ def serve(folder: Path, isolated: bool = False) -> Iterator[str]:
 
 
 @contextmanager
-def page(folder: Path, profile: Path, isolated: bool = False, path: str = "index.html") -> Iterator[Any]:
+def page(folder: Path, profile: Path, isolated: bool = False, path: str = "index.html",
+         encoded: bool = False) -> Iterator[Any]:  # fmt: skip
     """Chromium on the served folder's page, after window.minilm.ready resolved (raises with its error if not)."""
-    with serve(folder, isolated) as url:
+    with serve(folder, isolated, encoded) as url:
         driver = chromium(profile)
         try:
             driver.set_script_timeout(300)

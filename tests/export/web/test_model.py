@@ -6,6 +6,7 @@ cross-origin-isolated (threaded) page.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -89,12 +90,29 @@ def test_manifest_and_folder(sites: dict[str, Path]) -> None:
     manifest = json.loads((sites["int8"] / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["precision"] == "int8" and manifest["dimension"] == 384 and manifest["index"] is None
     assert manifest["max_seq_length"] == 256 and manifest["onnxruntime_web"] == runtime.pinned()
-    names = ["model_int8.onnx", "wordpiece.json", "minilm.js", "tokenizer.js", "index.html"]
-    for name in names + [f"ort/{name}" for name in runtime.FILES]:
+    assert manifest["tokenizer_file"] == "wordpiece.json.gz" and manifest["wasm_file"] == f"ort/{runtime.WASM}.gz"
+    names = ["model_int8.onnx", "wordpiece.json.gz", "minilm.js", "tokenizer.js", "index.html",
+             "ort/ort.wasm.min.mjs", "ort/ort-wasm-simd-threaded.mjs", f"ort/{runtime.WASM}.gz"]  # fmt: skip
+    on_disk = [p.relative_to(sites["int8"]).as_posix() for p in sites["int8"].rglob("*") if p.is_file()]
+    assert sorted(manifest["files"]) == sorted(name for name in on_disk if name != MANIFEST)
+    for name in names:
         assert manifest["files"][name]["bytes"] == (sites["int8"] / name).stat().st_size
     assert manifest["bytes_without_index"] == sum(e["bytes"] for e in manifest["files"].values())
+    wasm = (runtime.package_dir() / "dist" / runtime.WASM).read_bytes()
+    assert gzip.decompress((sites["int8"] / manifest["wasm_file"]).read_bytes()) == wasm
+    assert manifest["files"][manifest["wasm_file"]]["bytes"] < len(wasm) / 2
     fp32 = json.loads((sites["fp32"] / MANIFEST).read_text(encoding="utf-8"))
     assert fp32["files"]["model.onnx"]["bytes"] > 3.5 * manifest["files"]["model_int8.onnx"]["bytes"]
+
+
+def test_int8_bundle_at_most_30_mb_on_disk_and_byte_identical_twice(sites: dict[str, Path], tmp_path: Path) -> None:
+    first = {p.relative_to(sites["int8"]).as_posix(): p.read_bytes() for p in sites["int8"].rglob("*") if p.is_file()}
+    assert sum(len(data) for data in first.values()) <= 30_000_000  # every file, the manifest too
+    export_web(tmp_path / "again", precision="int8")
+    again = {p.relative_to(tmp_path / "again").as_posix(): p.read_bytes()
+             for p in (tmp_path / "again").rglob("*") if p.is_file()}  # fmt: skip
+    assert sorted(again) == sorted(first)
+    assert [name for name in first if first[name] != again[name]] == []
 
 
 def test_bad_input_rejects_with_a_clear_error(int8_page: Any) -> None:
@@ -126,6 +144,32 @@ def test_tiny_model_ids_and_vectors_with_threads(tiny_site: tuple[Path, Path], t
             seen[isolated] = np.array(driver.execute_script(VECTORS, TEXTS), dtype=np.float32)
         assert np.abs(seen[isolated] - reference).max() < 1e-5
         assert threads == (min(4, os.cpu_count() or 1) if isolated else 1)
+
+
+def test_page_loads_when_the_server_sends_gz_files_with_content_encoding(tiny_site: tuple[Path, Path],
+                                                                         tmp_path: Path) -> None:  # fmt: skip
+    """A server that sends NAME.gz with Content-Encoding: gzip: fetch inflates them, minilm.js must not again."""
+    folder, site = tiny_site
+    reference = minilm.load(folder, engine="numpy").encode(TEXTS)
+    with page(site, tmp_path / "profile", encoded=True) as driver:
+        vectors = np.array(driver.execute_script(VECTORS, TEXTS), dtype=np.float32)
+        gz = driver.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".filter(e => e.name.endsWith('.gz')).map(e => e.decodedBodySize > e.encodedBodySize)"
+        )
+    assert gz == [True, True]  # the wasm and the tokenizer, inflated by the browser
+    assert np.abs(vectors - reference).max() < 1e-5
+
+
+def test_force_over_an_older_export_removes_its_plain_files(tiny_site: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, _ = tiny_site
+    out = tmp_path / "site"
+    (out / "ort").mkdir(parents=True)
+    for name in ("wordpiece.json", f"ort/{runtime.WASM}"):
+        (out / name).write_text("an older export's uncompressed file")
+    manifest = export_web(out, model=folder, force=True, max_size=10**9)
+    assert not (out / "wordpiece.json").exists() and not (out / "ort" / runtime.WASM).exists()
+    assert "wordpiece.json" not in manifest["files"] and f"ort/{runtime.WASM}" not in manifest["files"]
 
 
 def test_errors_before_any_work(tiny_site: tuple[Path, Path], tmp_path: Path,

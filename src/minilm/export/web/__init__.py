@@ -3,9 +3,10 @@
     minilm.export.web.export_web("site/", precision="int8")
 
 The folder needs no server besides a static one and no network: the model as ONNX (onnx_model.py's token-state
-graph, last_hidden_state out), the tokenizer's vocabulary and settings (wordpiece.json, read by tokenizer.js),
+graph, last_hidden_state out), the tokenizer's vocabulary and settings (wordpiece.json.gz, read by tokenizer.js),
 the ES module minilm.js (tokenizing, length-sorted batching, mean pooling and L2 norm in JS), onnxruntime-web's
-wasm files under ort/ (runtime.py), index.html, and a manifest minilm_web.json. docs/web.md describes the folder
+wasm files under ort/ (runtime.py), index.html, and a manifest minilm_web.json. The wasm binary and the tokenizer
+are gzip-compressed (gzipped.py), which brings the int8 export under 30 MB. docs/web.md describes the folder
 and the JS API.
 
 int8 also stores the word-embedding table as int8 rows with one scale each (Gather, then scale): the token-state
@@ -27,7 +28,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from minilm.errors import InputError, OutputError, shown
 from minilm.export import onnx_model, source
-from minilm.export.web import runtime
+from minilm.export.web import gzipped, runtime
 from minilm.files import write_text_atomic
 from minilm.version import __version__
 
@@ -74,8 +75,8 @@ def export_web(out: str | os.PathLike[str], model: str | os.PathLike[str] | None
     path.mkdir(parents=True, exist_ok=True)
     model_file = MODEL_FILES[precision]
     onnx_model.save(web_graph(src, precision), path / model_file)
-    write_text_atomic(path / TOKENIZER, json.dumps(tokenizer_data(src), ensure_ascii=False))
-    runtime.copy_to(path)
+    tokenizer_file = gzipped.write(path / TOKENIZER, json.dumps(tokenizer_data(src), ensure_ascii=False).encode())
+    wasm_file = next(name for name in runtime.copy_to(path) if name.startswith(f"ort/{runtime.WASM}"))
     for asset in sorted(runtime.ASSETS.iterdir()):
         if asset.suffix in (".js", ".html", ".css"):
             shutil.copyfile(asset, path / asset.name)
@@ -89,8 +90,8 @@ def export_web(out: str | os.PathLike[str], model: str | os.PathLike[str] | None
         "format": "web", "model": src.name, "source_weights_sha256": src.sha256,
         "dimension": src.hidden_size, "max_seq_length": config.max_seq_length,
         "normalize": config.pooling.normalize, "precision": precision, "model_file": model_file,
-        "tokenizer_file": TOKENIZER, "onnxruntime_web": runtime.pinned(), "index": index_entry,
-        "minilm_version": __version__, "files": _files(path),
+        "tokenizer_file": tokenizer_file, "wasm_file": wasm_file, "onnxruntime_web": runtime.pinned(),
+        "index": index_entry, "minilm_version": __version__, "files": _files(path),
     }  # fmt: skip
     size = sum(entry["bytes"] for name, entry in manifest["files"].items() if not name.startswith("index/"))
     manifest["bytes_without_index"] = size

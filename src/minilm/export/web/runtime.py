@@ -3,7 +3,7 @@
 assets/package.json pins onnxruntime-web (assets/package-lock.json fixes its digest); `npm ci` in assets/ puts it
 in assets/node_modules (scripts/test runs it). MINILM_WEB_RUNTIME may name another folder holding the same
 node_modules/onnxruntime-web (a read-only install). Nothing is fetched at export time and the exported folder
-never reaches a CDN: the files below are copied into its ort/ folder.
+never reaches a CDN: the files below are copied into its ort/ folder, the wasm binary gzip-compressed (gzipped.py).
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ import shutil
 from pathlib import Path
 
 from minilm.errors import MissingExtraError
+from minilm.export.web import gzipped
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 ENV = "MINILM_WEB_RUNTIME"
 PACKAGE = "onnxruntime-web"
 # the wasm backend only: the ES module, its Emscripten glue (imported at run time from wasmPaths) and the binary
 FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+WASM = "ort-wasm-simd-threaded.wasm"  # written as ort/WASM.gz; minilm.js hands its bytes to ort.env.wasm.wasmBinary
 
 
 def pinned() -> str:
@@ -52,9 +54,15 @@ def package_dir() -> Path:
 
 
 def copy_to(out: Path) -> list[str]:
-    """onnxruntime-web's wasm backend files into out/ort."""
+    """onnxruntime-web's wasm backend files into out/ort (the wasm binary as WASM.gz); returns their paths in out.
+    The ES modules stay plain: the browser imports them by URL."""
     dist = package_dir() / "dist"
     (out / "ort").mkdir(parents=True, exist_ok=True)
+    written = []
     for name in FILES:
-        shutil.copyfile(dist / name, out / "ort" / name)
-    return [f"ort/{name}" for name in FILES]
+        if name == WASM:
+            name = gzipped.write(out / "ort" / name, (dist / name).read_bytes())
+        else:
+            shutil.copyfile(dist / name, out / "ort" / name)
+        written.append(f"ort/{name}")
+    return written

@@ -11,10 +11,23 @@ function folder(baseUrl) {
   return url;
 }
 
-async function fetchJson(url) {
+async function fetched(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`minilm: ${url} answered ${response.status}: is baseUrl the export folder?`);
-  return response.json();
+  return response;
+}
+
+async function fetchJson(url) {
+  return (await fetched(url)).json();
+}
+
+// A file's bytes, inflated when they are gzip (the export writes its wasm and tokenizer as NAME.gz). A server that
+// sends .gz files with Content-Encoding: gzip has had fetch inflate them already: those bytes lack gzip's magic.
+async function fetchBytes(url) {
+  const bytes = new Uint8Array(await (await fetched(url)).arrayBuffer());
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(inflated).arrayBuffer());
 }
 
 function checkTexts(texts) {
@@ -33,11 +46,12 @@ export async function load(baseUrl, options = {}) {
   ort.env.wasm.wasmPaths = new URL('ort/', base).href;
   const isolated = globalThis.crossOriginIsolated === true;  // threads need SharedArrayBuffer: COOP + COEP headers
   ort.env.wasm.numThreads = options.threads ?? (isolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1);
-  const [data, session] = await Promise.all([
-    fetchJson(new URL(manifest.tokenizer_file, base)),
-    ort.InferenceSession.create(new URL(manifest.model_file, base).href,
-      { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }),
-  ]);
+  const [wasm, tokenizerBytes, modelBytes] = await Promise.all(
+    [manifest.wasm_file, manifest.tokenizer_file, manifest.model_file].map(file => fetchBytes(new URL(file, base))));
+  ort.env.wasm.wasmBinary = wasm;  // ort then loads only its .mjs glue from wasmPaths
+  const session = await ort.InferenceSession.create(modelBytes,
+    { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const data = JSON.parse(new TextDecoder().decode(tokenizerBytes));
   const tokenizer = new Tokenizer(data);
   const batchSize = options.batchSize ?? BATCH;
   const dim = manifest.dimension;
