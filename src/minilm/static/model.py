@@ -24,6 +24,7 @@ from minilm.inputs import as_texts, as_vectors
 from minilm.pooling import cosine_matrix
 from minilm.precision import quantize
 from minilm.prepare import EncodeInfo
+from minilm.static.words import WordPieces, bert_wordpiece
 
 MODEL_TYPE = "model2vec"
 MAX_LENGTH = 512  # model2vec's default token cut
@@ -65,6 +66,8 @@ class StaticModel:
         self.max_length: int | None = config.get("max_length", MAX_LENGTH)
         self.normalize = bool(config.get("normalize", True))
         self.unk_id = tokenizer.token_to_id("[UNK]")
+        # plain ASCII texts split without the tokenizer (same ids), when it is a BERT WordPiece one
+        self.word_pieces = WordPieces(tokenizer, self.unk_id) if bert_wordpiece(tokenizer) else None
 
     @classmethod
     def from_folder(cls, path: str | os.PathLike[str]) -> StaticModel:
@@ -133,9 +136,12 @@ class StaticModel:
 
     def _known_ids(self, items: list[str]) -> tuple[list[list[int]], list[int]]:
         """(each text's ids as tokenize gives them, each text's count of known tokens before the cut)."""
-        known = [e.ids for e in self.tokenizer.encode_batch_fast(items, add_special_tokens=False)]
-        if self.unk_id is not None:
-            known = [row if self.unk_id not in row else [t for t in row if t != self.unk_id] for row in known]
+        fast = self.word_pieces.ids(items) if self.word_pieces is not None else [None] * len(items)
+        rest = [i for i, row in enumerate(fast) if row is None]
+        known = [row or [] for row in fast]
+        for i, e in zip(rest, self.tokenizer.encode_batch_fast([items[i] for i in rest], add_special_tokens=False),
+                        strict=True):  # fmt: skip
+            known[i] = [t for t in e.ids if t != self.unk_id]
         counts = [len(row) for row in known]
         if self.max_length is not None:
             known = [row[: self.max_length] for row in known]
@@ -161,10 +167,12 @@ class StaticModel:
             ids, batch_counts = self._known_ids(items[start : start + step])
             counts += batch_counts
             # a small gather and sum per text stays in cache; np.add.reduceat over a (T, D) gather of the whole
-            # batch is several times slower in numpy
+            # batch is several times slower in numpy. The sum goes straight into its row, divided once per batch.
             for row, known in enumerate(ids, start):
                 if known:
-                    out[row] = self.embeddings[known].sum(axis=0) / len(known)
+                    np.add.reduce(self.embeddings.take(known, axis=0), axis=0, out=out[row])
+            lengths = np.array([max(1, len(known)) for known in ids], dtype=np.float32)  # (n,)
+            out[start : start + len(ids)] /= lengths[:, None]
         if self.normalize if normalize is None else normalize:
             norms = np.linalg.norm(out, axis=1, keepdims=True)
             out = np.where(norms > 0, out / np.maximum(norms, 1e-32), out).astype(np.float32)
