@@ -43,7 +43,8 @@ class WordPieces:
         self.drop = drop
         self.limit = limit
         # an added token is matched in the raw text before any splitting: texts that hold one go to the tokenizer
-        self.added = sorted({t.content.lower() for t in tokenizer.get_added_tokens_decoder().values()})
+        added = sorted({t.content.lower() for t in tokenizer.get_added_tokens_decoder().values()})
+        self.added = re.compile("|".join(map(re.escape, added))) if added else None
         self.pieces: dict[str, tuple[int, ...]] = {}
 
     def words(self, text: str) -> list[str] | None:
@@ -51,7 +52,7 @@ class WordPieces:
         if PLAIN.search(text):
             return None
         lowered = text.lower()
-        if any(token in lowered for token in self.added):
+        if self.added is not None and self.added.search(lowered):
             return None
         return WORD.findall(lowered if self.lowercase else text)
 
