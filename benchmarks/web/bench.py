@@ -76,13 +76,20 @@ def build(root: Path, precision: str, node_modules: Path) -> int:
 
 def chromium(profile: Path) -> Any:
     from selenium import webdriver
+    from selenium.webdriver.remote.remote_connection import RemoteConnection
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in [*FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     driver_path = shutil.which("chromedriver")
-    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
+    # one embed call of a whole list (--minilm-batch 0) keeps the page from answering any command until it
+    # returns, minutes on a loaded machine: selenium's HTTP read timeout (120 s) would end the run
+    executor = driver.command_executor
+    assert isinstance(executor, RemoteConnection)  # Chrome's own: a ChromiumRemoteConnection
+    executor.client_config.timeout = 3600
+    return driver
 
 
 def in_page(driver: Any, call: str, *args: Any) -> Any:
