@@ -19,6 +19,7 @@ from llama_cpp import LLAMA_POOLING_TYPE_MEAN, Llama
 import minilm
 from minilm.checkpoint import resolve
 from minilm.cli.main import main
+from minilm.engines import numpy_bert
 from minilm.export import export
 
 CONTEXT = 256
@@ -32,6 +33,7 @@ UNSEEN = [
     " ".join(["every word of this sentence counts toward the limit of two hundred fifty six pieces"] * 25),
 ]
 LITERAL_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+Golden = tuple[list[str], list[list[int]], np.ndarray]  # texts, reference ids, reference vectors
 
 
 @pytest.fixture(autouse=True)
@@ -109,23 +111,70 @@ def test_ids_agree_or_differ_for_a_documented_reason(exported, golden) -> None: 
     assert sum(str(why).startswith("past") for why in differing.values()) >= len(at_limit) - 2
 
 
-def test_vectors_per_precision_on_texts_whose_ids_agree(exported, golden) -> None:  # type: ignore[no-untyped-def]
+def ggml_gelu(x: np.ndarray) -> np.ndarray:
+    """GELU as llama.cpp's BERT graph computes it on the CPU (ggml_gelu with GGML_GELU_FP16, ggml-cpu/vec.h): the
+    tanh approximation, looked up in a table indexed by the input rounded to fp16 and holding fp16 values; inputs
+    at or past +-10 bypass the table (x or 0)."""
+    x16 = x.astype(np.float16).astype(np.float32)
+    inner = np.float32(0.7978845608028654) * x16 * (np.float32(1) + np.float32(0.044715) * x16 * x16)
+    looked_up = (np.float32(0.5) * x16 * (np.float32(1) + np.tanh(inner))).astype(np.float16).astype(np.float32)
+    return np.where(x <= -10, np.float32(0), np.where(x >= 10, x, looked_up)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def short_texts(golden: Golden) -> list[int]:
     # The golden texts up to 64 tokens (242 of 297): llama.cpp on the 2-core test machine takes minutes for the
     # abstracts; docs/benchmarks.md has the figures on all 297.
+    _, ids, _ = golden
+    return [i for i in range(len(ids)) if len(ids[i]) <= 64]
+
+
+@pytest.fixture(scope="module")
+def f32_short(exported: dict[str, Path], golden: Golden, short_texts: list[int]) -> tuple[list[int], np.ndarray]:
+    """(golden indices whose llama.cpp ids agree, llama.cpp's f32 vectors for them) on the short golden texts."""
+    texts, ids, _ = golden
+    got, found = read(exported["f32"], [texts[i] for i in short_texts])
+    agree = [k for k, i in enumerate(short_texts) if got[k] == ids[i]]
+    return [short_texts[k] for k in agree], found[agree]
+
+
+def test_vectors_per_precision_on_texts_whose_ids_agree(
+    exported: dict[str, Path], golden: Golden, short_texts: list[int], f32_short: tuple[list[int], np.ndarray]
+) -> None:
     texts, ids, vectors = golden
-    short = [i for i in range(len(texts)) if len(ids[i]) <= 64]
     figures = {}
     for precision, path in exported.items():
-        got, found = read(path, [texts[i] for i in short])
-        agree = [k for k, i in enumerate(short) if got[k] == ids[i]]
-        want = vectors[[short[k] for k in agree]]
-        figures[precision] = (float(np.abs(found[agree] - want).max()), worst_cosine(found[agree], want))
-        assert len(agree) >= len(short) - 5
-    # The issue's target is 1e-4; llama.cpp's f32 file gives up to 5.1e-4 on the golden texts (docs/export.md).
+        if precision == "f32":
+            agreeing, found = f32_short
+        else:
+            got, found = read(path, [texts[i] for i in short_texts])
+            keep = [k for k, i in enumerate(short_texts) if got[k] == ids[i]]
+            agreeing, found = [short_texts[k] for k in keep], found[keep]
+        want = vectors[agreeing]
+        figures[precision] = (float(np.abs(found - want).max()), worst_cosine(found, want))
+        assert len(agreeing) >= len(short_texts) - 5
+    # Not the issue's 1e-4: llama.cpp's GELU is the tanh form through an fp16 table (next test), 3.9e-4 on the
+    # golden texts under 256 tokens (docs/export.md).
     assert figures["f32"][0] < 1e-3 and figures["f32"][1] >= 0.99999
     assert figures["f16"][1] >= 0.999
     assert figures["q8_0"][1] >= 0.99
     assert figures["q8_0"][0] > figures["f32"][0]  # the q8_0 file really holds other weights
+
+
+def test_f32_differs_from_the_reference_by_llama_cpps_gelu(
+    golden: Golden, f32_short: tuple[list[int], np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # llama.cpp 0.3.36 builds BERT's feed-forward with ggml_gelu (the tanh form, read from an fp16 table), not the
+    # model's erf GELU, and reads no GGUF key that would choose another: the writer cannot close this gap. The numpy
+    # reference with that one function swapped lands on llama.cpp's vectors; with the erf GELU it does not.
+    texts, _, vectors = golden
+    agreeing, found = f32_short
+    monkeypatch.setattr(numpy_bert, "gelu", ggml_gelu)
+    emulated = minilm.load(engine="numpy").encode([texts[i] for i in agreeing])
+    to_reference = float(np.abs(found - vectors[agreeing]).max())
+    to_emulation = float(np.abs(found - emulated).max())
+    assert to_emulation < 1.5e-4 and to_emulation < to_reference / 2
+    assert float(np.abs(emulated - vectors[agreeing]).max()) > 1e-4  # the GELU alone misses the issue's bound
 
 
 def test_unseen_texts(exported) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,8 @@ What llama.cpp needs, as its converter (convert_hf_to_gguf.py, BertModel) writes
 Precisions follow the converter: 1-D tensors, norms, biases, position_embd and token_types stay float32; the
 other matrices are f32, f16 or q8_0 (a matrix whose rows are not a multiple of q8_0's 32-value block falls back
 to f16, as in the converter).
+No key chooses the activation: llama.cpp's BERT graph always runs ggml_gelu (the tanh form through an fp16 table)
+where the model uses the erf GELU, so an f32 file reads up to ~5e-4 from the reference (docs/export.md).
 """
 
 from __future__ import annotations
