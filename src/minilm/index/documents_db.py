@@ -236,22 +236,34 @@ class DocumentsDB:
             out.update({d: (h, json.loads(m)) for d, h, m in self.reader().execute(sql, part)})
         return out
 
-    def insert(self, db: sqlite3.Connection, doc_id: str, text: str, meta: dict[str, Any], digest: str,
-               spans: Sequence[tuple[int, int, int]], vectors: np.ndarray) -> list[int]:  # fmt: skip
-        """Insert (or replace) one document and its chunks inside a write transaction; returns the new keys."""
-        self.remove(db, [doc_id])
-        db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (doc_id, text, json.dumps(meta, allow_nan=False), digest))
-        keys = []
-        in_file = self.vector_file is not None
-        for (start, end, tokens), vector in zip(spans, vectors, strict=True):
-            blob = b"" if in_file else np.ascontiguousarray(vector, dtype=np.float32).tobytes()
-            cur = db.execute(
-                "INSERT INTO chunks (doc_id, start, end, tokens, vector) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, start, end, tokens, blob),
-            )
-            keys.append(int(cur.lastrowid or 0))
-        if in_file and keys:
-            self._pending.append((np.array(keys, dtype=np.int64), np.asarray(vectors, dtype=np.float32)))
+    def insert(self, db: sqlite3.Connection, docs: Sequence[tuple[str, str, dict[str, Any], str]],
+               spans: Sequence[Sequence[tuple[int, int, int]]], vectors: np.ndarray) -> np.ndarray:  # fmt: skip
+        """Insert documents (doc_id, text, metadata, content hash) none of which is stored, and their windows
+        (spans[i]: (start, end, tokens) of document i's windows; vectors: (total windows, D), in that order),
+        inside a write transaction; returns the new chunk keys (total windows,) in that order.
+
+        Two executemany statements, whatever the number of rows: the keys are the ones AUTOINCREMENT would give
+        (one past the largest key ever used, read inside this transaction, which holds the write lock)."""
+        metas = ["{}" if not m else json.dumps(m, allow_nan=False) for _, _, m, _ in docs]
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)",
+                       [(d, t, m, h) for (d, t, _, h), m in zip(docs, metas, strict=True)])  # fmt: skip
+        total = sum(len(s) for s in spans)
+        if total != len(vectors):
+            raise ValueError(f"{total} windows but {len(vectors)} vectors")
+        first = _next_key(db)
+        keys = np.arange(first, first + total, dtype=np.int64)
+        owners = [doc[0] for doc, s in zip(docs, spans, strict=True) for _ in s]
+        flat = [w for s in spans for w in s]
+        if self.vector_file is not None:
+            blobs: Iterable[bytes] = (b"" for _ in range(total))
+            self._pending.append((keys, np.asarray(vectors, dtype=np.float32)))
+        else:
+            matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+            blobs = (row.tobytes() for row in matrix)
+        db.executemany(
+            "INSERT INTO chunks (key, doc_id, start, end, tokens, vector) VALUES (?, ?, ?, ?, ?, ?)",
+            zip(keys.tolist(), owners, *zip(*flat, strict=True), blobs, strict=True) if total else [],
+        )
         return keys
 
     def remove(self, db: sqlite3.Connection, doc_ids: Sequence[str]) -> list[int]:
@@ -410,6 +422,15 @@ class DocumentsDB:
         if not blobs:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dimension)
+
+
+def _next_key(db: sqlite3.Connection) -> int:
+    """The key AUTOINCREMENT gives the next chunk: one past the largest ever used (sqlite_sequence) or held."""
+    row = db.execute(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'chunks'), 0), "
+        "COALESCE((SELECT MAX(key) FROM chunks), 0))"
+    ).fetchone()
+    return int(row[0]) + 1
 
 
 def param_batches(items: Sequence[Any], size: int = 900) -> Iterator[list[Any]]:

@@ -1,6 +1,6 @@
 """The lexical side of an index: an SQLite FTS5 table over the stored windows, ranked by BM25.
 
-One row per chunk (rowid = chunk key) holding that window's text, tokenized by FTS5's `porter` stemmer over
+One row per non-empty window (rowid = chunk key) holding that window's text, tokenized by FTS5's `porter` stemmer over
 `unicode61` (case and diacritics folded). Triggers on `chunks` insert and delete the rows, so the table changes in
 the same transaction as the documents and their vectors: a crash or a rollback leaves both sides as they were, and
 no writer (this version's or an older one's) can bring them out of step.
@@ -30,7 +30,8 @@ REINDEX_COMMAND = "minilm index reindex-lexical"
 SCHEMA = (
     f"CREATE VIRTUAL TABLE {TABLE} USING fts5(text, tokenize='{TOKENIZER}')",
     # A document's row is written before its chunks (DocumentsDB.insert), so the window's text can be cut from it.
-    f"""CREATE TRIGGER {TABLE}_insert AFTER INSERT ON chunks BEGIN
+    # An empty window (a document of no text) gets no row: it matches no query.
+    f"""CREATE TRIGGER {TABLE}_insert AFTER INSERT ON chunks WHEN NEW.end > NEW.start BEGIN
         INSERT INTO {TABLE}(rowid, text)
         SELECT NEW.key, substr(d.text, NEW.start + 1, NEW.end - NEW.start) FROM docs AS d WHERE d.doc_id = NEW.doc_id;
     END""",
@@ -65,7 +66,7 @@ def create(db: sqlite3.Connection) -> int:
         db.execute(statement)
     db.execute(
         f"INSERT INTO {TABLE}(rowid, text) SELECT c.key, substr(d.text, c.start + 1, c.end - c.start) "
-        "FROM chunks AS c JOIN docs AS d ON d.doc_id = c.doc_id ORDER BY c.key"
+        "FROM chunks AS c JOIN docs AS d ON d.doc_id = c.doc_id WHERE c.end > c.start ORDER BY c.key"
     )
     return int(db.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0])
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from minilm.errors import IndexStoreError, InputError, shown
 from minilm.index.arguments import check_count, check_ids, check_metadata, check_vectors
-from minilm.index.embedding_cache import EmbeddedWindows, embed_documents, text_hash
+from minilm.index.embedding_cache import embed_documents, text_hash
 from minilm.index.filters import check_text
 from minilm.index.opening import IndexState
 from minilm.io.readers import Record
@@ -122,25 +122,26 @@ class IndexWriting(IndexState):
         fresh = [i for i, r in enumerate(records) if r.id not in stored or stored[r.id][0] != hashes[i]]
         same = [i for i, r in enumerate(records) if r.id in stored and stored[r.id][0] == hashes[i]]
         retagged = [i for i in same if stored[records[i].id][1] != records[i].meta]
-        if vectors is not None:
-            embedded = [EmbeddedWindows([(0, len(records[i].text), 1)], vectors[i : i + 1]) for i in fresh]
+        if vectors is not None:  # one window per document: the vector given
+            spans = [[(0, len(records[i].text), 1)] for i in fresh]
+            window_vectors = vectors[fresh]
         else:
             embedded = embed_documents(
                 self.model, [records[i].text for i in fresh], self.settings["chunk"], self.settings["overlap"],
                 self._cache,
             )  # fmt: skip
-        new_keys: list[int] = []
+            spans = [e.spans for e in embedded]
+            window_vectors = (np.concatenate([e.vectors for e in embedded]) if embedded
+                              else np.zeros((0, self.settings["dimension"]), np.float32))  # fmt: skip
+        docs = [(records[i].id, records[i].text, records[i].meta, hashes[i]) for i in fresh]
         with self._structure.changing() as vi:
             with self.store.write() as db:
                 removed = self.store.remove(db, [records[i].id for i in fresh if records[i].id in stored])
-                for i, emb in zip(fresh, embedded, strict=True):
-                    r = records[i]
-                    new_keys += self.store.insert(db, r.id, r.text, r.meta, hashes[i], emb.spans, emb.vectors)
+                new_keys = self.store.insert(db, docs, spans, window_vectors)
                 for i in retagged:
                     self.store.set_metadata(db, records[i].id, records[i].meta)
             vi.remove(np.array(removed, dtype=np.int64))
-            vi.add(np.array(new_keys, dtype=np.int64), np.concatenate([e.vectors for e in embedded]) if embedded
-                   else np.zeros((0, self.settings["dimension"]), np.float32))  # fmt: skip
+            vi.add(new_keys, window_vectors)
         replaced = sum(1 for i in fresh if records[i].id in stored) + len(retagged)
         return AddResult(len(fresh) + len(retagged) - replaced, replaced, len(same) - len(retagged), len(new_keys))
 
