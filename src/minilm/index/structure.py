@@ -27,6 +27,7 @@ class SearchStructure:
         self.path, self.store, self.settings, self.override = path, store, settings, override
         self.vectors: VectorIndex | None = None
         self.generation = -1
+        self.saved = -1  # the generation vectors.npz holds, when this session read or wrote it (else -1)
         self._lock = ReadWriteLock()
 
     @property
@@ -83,10 +84,13 @@ class SearchStructure:
             self._sync()
 
     def save_if_current(self) -> None:
-        """Write vectors.npz when the structure is the one recorded for this index and holds the latest state."""
+        """Write vectors.npz when the structure is the one recorded for this index and holds the latest state
+        (unless the file already holds that state: an index opened for writing and left unchanged is not
+        rewritten)."""
         current = self.vectors is not None and self.generation == self.store.generation()
-        if current and self.vectors is not None and self.override is None:
+        if current and self.vectors is not None and self.override is None and self.saved != self.generation:
             self.vectors.save(self.path / VECTORS, self.generation)
+            self.saved = self.generation
 
     def _sync(self) -> VectorIndex:
         """The structure at the latest committed generation; the caller holds it exclusively."""
@@ -98,15 +102,16 @@ class SearchStructure:
             keys = self.store.keys()
             kind = self.kind(len(keys))
             vi = self.vectors if self.vectors is not None and self.vectors.search_kind == kind else None
+            saved = self.saved if vi is not None else -1
             if vi is None and (self.path / VECTORS).exists():
                 try:
-                    vi, _ = VectorIndex.load(self.path / VECTORS, dim, storage, kind)
+                    vi, saved = VectorIndex.load(self.path / VECTORS, dim, storage, kind)
                 except IndexMismatchError as exc:
                     log.info("%s; building a %s structure from %s", exc, kind, DB)
                 except IndexStoreError as exc:
                     log.warning("%s; rebuilding it from %s", exc, DB)
             if vi is None or (len(vi.keys) > 1000 and vi.live_count < len(vi.keys) // 2):
-                vi = VectorIndex(dim, storage, kind)
+                vi, saved = VectorIndex(dim, storage, kind), -1
                 if kind == "ivf":
                     vi.train(self._sample())
             # Catch up with the committed state: append what was added since, mask what was deleted.
@@ -115,8 +120,8 @@ class SearchStructure:
                 log.info("indexing %d chunks of %s (%s, %s)", int(np.sum(keys > after)), self.path, storage, kind)
             for batch_keys, batch_vectors in self.store.scan(after):
                 vi.add(batch_keys, batch_vectors)
-            vi.alive &= np.isin(vi.keys, keys)
-            self.vectors, self.generation = vi, generation
+            vi.keep(_members(vi.keys, keys))
+            self.vectors, self.generation, self.saved = vi, generation, saved
         return vi
 
     def _sample(self) -> np.ndarray:
@@ -128,3 +133,11 @@ class SearchStructure:
         size = min(rows, IVF_LISTS * TRAIN_PER_LIST)
         picked = np.sort(np.random.default_rng(0).choice(rows, size, replace=False))
         return vf.vectors(picked, rows)
+
+
+def _members(held: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of the ascending keys `held` is among the ascending `keys` (np.isin without its sort)."""
+    if len(keys) == 0:
+        return np.zeros(len(held), dtype=bool)
+    pos = np.minimum(np.searchsorted(keys, held), len(keys) - 1)
+    return np.asarray(keys[pos] == held)

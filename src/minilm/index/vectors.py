@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import stat
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,6 +100,9 @@ class VectorIndex:
         self.index = index
         self.keys = np.zeros(0, dtype=np.int64) if keys is None else keys
         self.alive = np.ones(len(self.keys), dtype=bool) if alive is None else alive
+        # count of alive and its bitmap for faiss, kept between changes (every search reads them)
+        self._live: int | None = None
+        self._bitmap: np.ndarray | None = None
 
     # -- building ------------------------------------------------------------------------------------------
     def train(self, sample: np.ndarray) -> None:
@@ -108,8 +112,17 @@ class VectorIndex:
         lists = int(min(IVF_LISTS, max(1, len(sample) // TRAIN_PER_LIST)))
         code = d // PQ_DIMENSIONS if d % PQ_DIMENSIONS == 0 else d  # bytes per vector; one per dimension if odd
         made = f.index_factory(d, f"IVF{lists}_HNSW32,PQ{code}", f.METRIC_INNER_PRODUCT)
-        f.extract_index_ivf(made).cp.niter = 10  # k-means rounds: the lists move little after ten
+        ivf = f.downcast_index(f.extract_index_ivf(made))
+        ivf.cp.niter = 10  # k-means rounds: the lists move little after ten
+        # k-means assigns the sample with a flat (BLAS) index, not the HNSW graph it searches the lists with
+        flat = f.IndexFlatIP(d)
+        ivf.clustering_index = flat
+        ivf.pq.cp.max_points_per_centroid = 64  # 16,384 residuals train each 256-code sub-quantizer
+        # index_factory turns on polysemous training (a code order for Hamming filtering, unused here: the
+        # codes are scanned by table lookups), and its annealing takes longer than the rest of training together.
+        ivf.do_polysemous_training = False
         made.train(sample)
+        ivf.clustering_index = None  # `flat` (owned here) is freed after this call
         self.index = made
 
     def _new_index(self, sample: np.ndarray) -> Any:
@@ -152,11 +165,18 @@ class VectorIndex:
         self.index.add(self._codes(vectors))
         self.keys = np.concatenate([self.keys, np.asarray(keys, dtype=np.int64)])
         self.alive = np.concatenate([self.alive, np.ones(len(keys), dtype=bool)])
+        self._live = self._bitmap = None
 
     def remove(self, keys: np.ndarray) -> None:
         """Mask chunk keys out of every later search."""
         pos = self.positions(keys)
         self.alive[pos[pos >= 0]] = False
+        self._live = self._bitmap = None
+
+    def keep(self, flags: np.ndarray) -> None:
+        """Mask out every position whose flag (N,) is False."""
+        self.alive &= flags
+        self._live = self._bitmap = None
 
     def positions(self, keys: np.ndarray) -> np.ndarray:
         """Positions (N,) of chunk keys, -1 where a key is not held."""
@@ -168,7 +188,9 @@ class VectorIndex:
 
     @property
     def live_count(self) -> int:
-        return int(self.alive.sum())
+        if self._live is None:
+            self._live = int(np.count_nonzero(self.alive))
+        return self._live
 
     # -- searching -----------------------------------------------------------------------------------------
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None, ef: int = EF_SEARCH,
@@ -188,7 +210,14 @@ class VectorIndex:
             pos = self.positions(allowed)
             mask[pos[pos >= 0]] = True
             mask &= self.alive
-        bitmap = None if mask.all() else np.packbits(mask, bitorder="little")  # faiss reads it during the search
+        if allowed is not None:
+            bitmap = None if mask.all() else np.packbits(mask, bitorder="little")  # faiss reads it while searching
+        elif self.live_count == len(mask):
+            bitmap = None
+        else:
+            if self._bitmap is None:
+                self._bitmap = np.packbits(mask, bitorder="little")
+            bitmap = self._bitmap
         index = self.index.storage if exact and self.search_kind == "hnsw" else self.index
         if self.search_kind == "ivf":  # ef: lists probed; exact: every list
             params = self._ivf_params(bitmap, len(mask), self.index.nlist if exact else ef)
@@ -220,22 +249,43 @@ class VectorIndex:
     # -- persistence ---------------------------------------------------------------------------------------
     def save(self, path: Path, generation: int) -> None:
         """Write to `path` atomically (a fresh temporary file: no link planted at a fixed name is followed; fsync,
-        rename), tagged with the store's generation."""
-        f = self.faiss
-        if self.index is None:
-            blob = np.zeros(0, dtype=np.uint8)
-        else:  # (bytes,) uint8: written straight to the file, without further copies
-            blob = f.serialize_index_binary(self.index) if self.storage == "binary" else f.serialize_index(self.index)
+        rename), tagged with the store's generation. The file is an .npz (header, keys, alive, index: the faiss
+        index's serialized bytes); faiss writes the index straight into its entry, without a copy in memory."""
         header = json.dumps({"generation": generation, "storage": self.storage, "search": self.search_kind,
                              "dimension": self.dimension, "count": len(self.keys)})  # fmt: skip
         try:
-            with atomic_write(path, "wb") as out:
-                np.savez(out, header=np.array(header), keys=self.keys, alive=self.alive, index=blob)
+            with atomic_write(path, "wb") as out, zipfile.ZipFile(out, "w", allowZip64=True) as saved:
+                for name, array in (("header", np.array(header)), ("keys", self.keys), ("alive", self.alive)):
+                    with saved.open(f"{name}.npy", "w", force_zip64=True) as entry:
+                        np.lib.format.write_array(entry, array, allow_pickle=False)
+                with saved.open("index.npy", "w", force_zip64=True) as entry:
+                    size = self._write_index(None)
+                    np.lib.format.write_array_header_2_0(entry, {"descr": "|u1", "fortran_order": False,
+                                                                 "shape": (size,)})  # fmt: skip
+                    if size:
+                        self._write_index(entry.write)
         except OSError as exc:
             raise IndexStoreError(
                 f"cannot save {path}: {exc.strerror or exc}; the documents are intact (the search structure is "
                 "rebuilt from index.sqlite when the index is next opened)"
             ) from None
+
+    def _write_index(self, write: Any) -> int:
+        """Serialize the faiss index through `write(bytes)` (None: only count the bytes); returns the size."""
+        if self.index is None:
+            return 0
+        size = [0]
+
+        def counted(chunk: bytes) -> None:
+            size[0] += len(chunk)
+            if write is not None:
+                write(chunk)
+
+        f = self.faiss
+        writer = f.PyCallbackIOWriter(counted)
+        (f.write_index_binary if self.storage == "binary" else f.write_index)(self.index, writer)
+        del writer  # flushes what it buffered
+        return size[0]
 
     @classmethod
     def load(cls, path: Path, dimension: int, storage: str, search: str) -> tuple[VectorIndex, int]:
@@ -255,10 +305,9 @@ class VectorIndex:
     def _read(cls, file: Any, path: Path, dimension: int, storage: str, search: str,
               f: Any) -> tuple[VectorIndex, int]:  # fmt: skip
         try:
-            with np.load(file) as saved:
-                header = dict(json.loads(str(saved["header"])))
-                keys, alive, blob = saved["keys"], saved["alive"], saved["index"]
-        except Exception as exc:  # numpy ValueError/OSError/zipfile errors, a bad header
+            saved = zipfile.ZipFile(file)
+            header = dict(json.loads(str(_entry(saved, "header"))))
+        except Exception as exc:  # zipfile and numpy errors, a bad header
             raise IndexCorruptError(f"{path} cannot be read back ({type(exc).__name__}: {exc})") from None
         held = (header.get("dimension"), header.get("storage"), header.get("search"))
         if held != (dimension, storage, search):
@@ -266,14 +315,23 @@ class VectorIndex:
                                      f"not {storage}/{search} of dimension {dimension}")  # fmt: skip
         try:
             generation = int(header["generation"])
-            if len(blob) == 0:
-                index = None
-            elif storage == "binary":
-                index = f.deserialize_index_binary(blob)
-            else:
-                index = f.deserialize_index(blob)
+            keys, alive = _entry(saved, "keys"), _entry(saved, "alive")
+            with saved.open("index.npy") as entry:  # read by faiss as it goes: no copy of the bytes in memory
+                version = np.lib.format.read_magic(entry)
+                fmt = np.lib.format
+                shape, _, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(entry)
+                if dtype != np.uint8 or len(shape) != 1:
+                    raise ValueError(f"index entry of dtype {dtype}, shape {shape}")
+                reader = f.PyCallbackIOReader(entry.read)
+                read = f.read_index_binary if storage == "binary" else f.read_index
+                index = read(reader) if shape[0] else None
             if (index.ntotal if index is not None else 0) != len(keys) or len(alive) != len(keys):
                 raise ValueError(f"{len(keys)} keys for {index.ntotal if index is not None else 0} vectors")
         except Exception as exc:  # faiss raises RuntimeError, numpy ValueError/OSError/zipfile errors
             raise IndexCorruptError(f"{path} cannot be read back ({type(exc).__name__}: {exc})") from None
         return cls(dimension, storage, search, index, keys, alive), generation
+
+
+def _entry(saved: zipfile.ZipFile, name: str) -> np.ndarray:
+    with saved.open(f"{name}.npy") as entry:
+        return np.lib.format.read_array(entry, allow_pickle=False)
