@@ -9,13 +9,17 @@ queries are 200 SciFact claims that are not in it. Generation is streamed per 10
 chunk number, so the exact float32 top-10 (the recall truth) is computed by generating the same vectors again.
 
     python -m benchmarks.index.large --size 1000000 --dir /scratch     # then --size 10000000
+    python -m benchmarks.index.large --size 10000000 --dir /scratch --phases build   # later: truth query append query
 
-Phases run in fresh processes (harness-style: each reports its own VmHWM): build (Index.add of the texts' ids
-with given vectors, 100k documents a call, 10k a transaction; the inverted file is trained once when the index
-passes ivf_threshold and appended to afterwards), query (open, p50/p95 of single queries through
-Index.search, recall@10 against exact float32, per recall plan), append (100k more chunks into the built index,
-checked to extend the same trained structure). Memory: VmRSS after the queries (RssAnon: the process's own
-memory; RssFile: pages of the memory-mapped vector file, which the kernel may drop) and VmHWM (peak).
+Phases run in fresh processes (harness-style: each reports its own VmHWM and the load average at its end), each
+resumable on its own: build (Index.add of the texts' ids with given vectors, 100k documents a call, 10k a
+transaction; the inverted file is trained once when the index passes ivf_threshold and appended to afterwards; a
+build that was stopped goes on from the chunks committed), truth (the exact float32 top-10 of every query, cached
+in the scratch directory), query (open, p50/p95 of single queries through Index.search, recall@10 against the
+truth, per recall plan of PLANS), append (100k more chunks into the built index, checked to extend the same
+trained structure; refused once done). Each phase's figures are also appended to results-SIZE.jsonl in the
+scratch directory. Memory: VmRSS after the queries (RssAnon: the process's own memory; RssFile: pages of the
+memory-mapped vector file, which the kernel may drop) and VmHWM (peak).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ CHUNK = 100_000
 APPENDED = 10_000_000  # the generator's chunk number of the appended vectors (no build uses it)
 QUERIES = 200
 K = 10
+# (lists probed, candidates rescored) measured by the query phase, besides the plans of vectors.IVF_PLANS
+PLANS = ((32, 200), (64, 500), (128, 1000), (256, 2000))
 
 
 def proc_status() -> dict[str, float]:
@@ -117,15 +123,25 @@ def build(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     corpus, _, gen = setup(scratch)
     path = scratch / f"ix{size}"
     t0 = time.perf_counter()
-    with Index.create(path, StubModel(), layout="large", ivf_threshold=ivf_threshold, cache=False) as ix:  # type: ignore[arg-type]
+    if (path / "index.sqlite").exists():  # a build stopped before: go on from the chunks it committed
+        ix = Index.open(path, writable=True, cache=False)
+        first = max(0, len(ix) - len(corpus)) // CHUNK
+    else:
+        ix = Index.create(path, StubModel(), layout="large", ivf_threshold=ivf_threshold, cache=False)  # type: ignore[arg-type]
+        first = 0
+    with ix:
         ix.add([""] * len(corpus), ids=[f"r{i}" for i in range(len(corpus))], vectors=corpus, batch=10_000)
-        for n in range(size // CHUNK):
+        for n in range(first, size // CHUNK):
             ids = [f"g{i}" for i in range(n * CHUNK, (n + 1) * CHUNK)]
             ix.add([""] * CHUNK, ids=ids, vectors=gen.chunk(n, CHUNK), batch=10_000)
-            if n % 10 == 9 or n == 0:
-                print(f"  {(n + 1) * CHUNK:,} chunks, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+            if n % 10 == 9 or n == first:
+                print(f"  {(n + 1) * CHUNK:,} chunks, {time.perf_counter() - t0:.0f} s, load {os.getloadavg()[0]:.1f}",
+                      file=sys.stderr, flush=True)  # fmt: skip
         kind = ix._structure.vectors.search_kind if ix._structure.vectors else None
-    return {"build_s": time.perf_counter() - t0, "kind": kind, "disk_mib": dir_bytes(path) / 2**20, **proc_status()}
+        closing = time.perf_counter()
+    done = time.perf_counter()
+    return {"build_s": done - t0, "from_chunk": first, "close_s": done - closing, "kind": kind,
+            "cpu_s": time.process_time(), "disk_mib": dir_bytes(path) / 2**20, **proc_status()}  # fmt: skip
 
 
 def truth(scratch: Path, size: int, appended: bool) -> list[set[str]]:
@@ -150,8 +166,18 @@ def truth(scratch: Path, size: int, appended: bool) -> list[set[str]]:
     return [set(t) for t in found]
 
 
-def query(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
+def truth_phase(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     from minilm.index import Index
+
+    with Index.open(scratch / f"ix{size}", cache=False) as ix:
+        appended = ix.store.count()[0] > len(setup(scratch)[0]) + size
+    t = time.perf_counter()
+    truth(scratch, size, appended)
+    return {"truth_s": time.perf_counter() - t, "appended": appended, **proc_status()}
+
+
+def query(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
+    from minilm.index import Index, ranking
     from minilm.index.vectors import IVF_PLANS
 
     corpus, queries, _ = setup(scratch)
@@ -161,8 +187,10 @@ def query(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     open_s = time.perf_counter() - t0
     want = truth(scratch, size, appended=len(ix) > len(corpus) + size)
     out: dict[str, Any] = {"open_s": open_s, "kind": ix._structure.vectors.search_kind}  # type: ignore[union-attr]
-    for target, probes, depth in IVF_PLANS:
-        ix.settings["recall"] = target  # picks this plan
+    plans = sorted({(probes, depth) for _, probes, depth in IVF_PLANS} | set(PLANS))
+    out["default"] = list(ranking.ivf_plan(ix.settings["recall"]))
+    for probes, depth in plans:
+        ranking.ivf_plan = lambda recall, plan=(probes, depth): plan  # type: ignore[misc]  # this plan
         lat, recall = [], []
         for _ in range(2):  # the first round also brings the touched pages of the vector file in
             lat, recall = [], []
@@ -184,7 +212,12 @@ def append(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     _, _, gen = setup(scratch)
     vectors = gen.chunk(APPENDED, CHUNK)
     ix = Index.open(scratch / f"ix{size}", writable=True, cache=False)
+    if ix.store.hashes(["a0"]):
+        ix.close()
+        raise SystemExit(f"the append phase already ran on {scratch / f'ix{size}'}: build again to repeat it")
+    t = time.perf_counter()
     ix.refresh()
+    open_s = time.perf_counter() - t
     before = ix._structure.vectors
     assert before is not None
     index_before, total_before = before.index, before.index.ntotal
@@ -193,14 +226,14 @@ def append(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     add_s = time.perf_counter() - t
     after = ix._structure.vectors
     same = after is before and after.index is index_before and after.index.ntotal == total_before + CHUNK
-    out = {"append_s": add_s, "same_structure": same, "kind": after.search_kind if after else None}
+    out = {"open_s": open_s, "append_s": add_s, "same_structure": same, "kind": after.search_kind if after else None}
     t = time.perf_counter()
     ix.close()
     out.update(close_s=time.perf_counter() - t, disk_mib=dir_bytes(scratch / f"ix{size}") / 2**20, **proc_status())
     return out
 
 
-PHASES = {"build": build, "query": query, "append": append}
+PHASES = {"build": build, "truth": truth_phase, "query": query, "append": append}
 
 
 def main() -> None:
@@ -209,21 +242,27 @@ def main() -> None:
     parser.add_argument("--dir", required=True, help="scratch directory (the index, cached vectors)")
     parser.add_argument("--ivf-threshold", type=int, default=200_000, help="chunks from which the inverted file")
     parser.add_argument("--phase", choices=sorted(PHASES), help="run one phase in this process")
-    parser.add_argument("--phases", nargs="+", default=["build", "query", "append", "query"])
+    parser.add_argument("--phases", nargs="+", choices=sorted(PHASES), default=["build", "truth", "query", "append",
+                        "truth", "query"])  # fmt: skip
     args = parser.parse_args()
     scratch = Path(args.dir)
     scratch.mkdir(parents=True, exist_ok=True)
     if args.phase:
-        print(json.dumps(PHASES[args.phase](scratch, args.size, args.ivf_threshold)), flush=True)
+        result = {"phase": args.phase, **PHASES[args.phase](scratch, args.size, args.ivf_threshold),
+                  "load": os.getloadavg()[0], "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
+        with open(scratch / f"results-{args.size}.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(result) + "\n")
+        print(json.dumps(result), flush=True)
         return
     print(harness.machine(), flush=True)
     real_vectors(scratch)
     for phase in args.phases:
         cmd = [sys.executable, "-m", "benchmarks.index.large", "--size", str(args.size), "--dir", str(scratch),
                "--ivf-threshold", str(args.ivf_threshold), "--phase", phase]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
+        # stderr (progress) passes through; the phase's figures are its last stdout line
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
         if done.returncode:
-            sys.exit(f"{phase} failed:\n{done.stderr[-3000:]}")
+            sys.exit(f"{phase} failed (exit status {done.returncode})")
         print(f"{phase} (N={args.size:,}): {done.stdout.strip().splitlines()[-1]}", flush=True)
 
 
