@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("model files and arithmetic", frozenset({"checkpoint", "tokenizer", "batching", "pooling", "precision",
                                               "inputs", "chunking"})),
     ("engines", frozenset({"engines"})),
-    ("the pipeline", frozenset({"options", "long_text", "prepare", "encoder", "loading", "static.model"})),
+    ("the pipeline", frozenset({"options", "long_text", "prepare", "encoder", "loading", "static.model", "static.words"})),
     ("file formats", frozenset({"io"})),
     ("jobs", frozenset({"bulk", "eval", "plot", "train", "static", "export"})),
     ("the search index", frozenset({"index"})),
