@@ -15,8 +15,8 @@ import pytest
 import minilm
 from minilm.export import export
 
-from ..conftest import BertConfig, write_tiny_model
 from . import onnx_reader
+from .pruned import pruned_tiny_model
 
 UNSEEN = ["Crème brûlée, naïve café", "THE DOG SAT ON A MAT!", "Les élèves étudient à l'école près de la forêt.",
           " ".join(["that sunny day on the quiet lake"] * 60)]  # fmt: skip
@@ -61,11 +61,7 @@ def test_real_model_int8_worst_cosine(tmp_path: Path, golden, monkeypatch) -> No
 
 
 def test_pruned_model(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from minilm.train.prune import prune
-
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=300)  # fmt: skip
-    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    pruned = pruned_tiny_model(tmp_path, max_position_embeddings=300)
     folder = tmp_path / "pruned-onnx"
     export(folder, "onnx", model=pruned)
     texts = ["the cat sat on the mat", "a happy person", "hello world !", "é", "the dog is running today ."]

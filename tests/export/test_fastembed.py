@@ -21,8 +21,8 @@ import pytest
 import minilm
 from minilm.export import export
 
-from ..conftest import BertConfig, write_tiny_model
 from .onnx_reader import worst_cosine
+from .pruned import pruned_tiny_model
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv-fastembed" / "bin" / "python"
@@ -85,11 +85,7 @@ def test_its_128_token_default_changes_every_text_past_128(exported, tmp_path, g
 
 
 def test_pruned_model(tmp_path: Path) -> None:
-    from minilm.train.prune import prune
-
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=300)  # fmt: skip
-    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    pruned = pruned_tiny_model(tmp_path, max_position_embeddings=300)
     folder = tmp_path / "pruned-onnx"
     export(folder, "onnx", model=pruned)
     texts = ["the cat sat on the mat", "a happy person", "hello world !", "é", "the dog is running today ."]

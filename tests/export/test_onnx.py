@@ -14,8 +14,9 @@ from minilm.cli.main import main
 from minilm.errors import CheckpointError, InputError
 from minilm.export import export
 
-from ..conftest import BertConfig, write_tiny_model
+from ..conftest import write_tiny_model
 from . import onnx_reader
+from .pruned import pruned_tiny_model
 
 TEXTS = ["the cat sat on the mat", "a happy person", "hello world !", "é", "", "the dog is running today ."]
 UNSEEN = ["Crème brûlée, naïve café", "THE DOG SAT ON A MAT!", " ".join(["that sunny day"] * 40)]
@@ -50,11 +51,7 @@ def test_tiny_model_matches_minilm(tiny_dir: Path, tiny, tmp_path: Path) -> None
 
 def test_pruned_model_exports_and_matches(tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    from minilm.train.prune import prune
-
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=32)  # fmt: skip
-    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    pruned = pruned_tiny_model(tmp_path)
     reference = minilm.load(pruned, engine="numpy").encode(TEXTS + UNSEEN)
     for precision in ("fp32", "int8"):
         out = tmp_path / precision

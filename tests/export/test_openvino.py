@@ -12,8 +12,8 @@ from tokenizers import Tokenizer
 import minilm
 from minilm.export import export
 
-from ..conftest import BertConfig, write_tiny_model
 from .onnx_reader import worst_cosine
+from .pruned import pruned_tiny_model
 
 TEXTS = ["the cat sat on the mat", "a happy person", "hello world !", "é", "", "the dog is running today ."]
 
@@ -49,11 +49,7 @@ def test_real_model_fp32_and_int8(tmp_path: Path, golden) -> None:  # type: igno
 
 
 def test_pruned_model(tmp_path: Path) -> None:
-    from minilm.train.prune import prune
-
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=32)  # fmt: skip
-    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    pruned = pruned_tiny_model(tmp_path)
     out = tmp_path / "out"
     export(out, "openvino", model=pruned, check=True)
     reference = minilm.load(pruned, engine="numpy").encode(TEXTS)

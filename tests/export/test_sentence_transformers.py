@@ -13,7 +13,7 @@ import minilm
 from minilm.cli.main import main
 from minilm.export import export
 
-from ..conftest import BertConfig, write_tiny_model
+from .pruned import pruned_tiny_model
 
 TEXTS = ["the cat sat on the mat", "a happy person", "hello world !", "é", "", "the dog is running today ."]
 
@@ -39,11 +39,7 @@ def test_real_model_matches_the_reference(tmp_path: Path, golden) -> None:  # ty
 
 
 def test_pruned_model_and_f16(tmp_path: Path) -> None:
-    from minilm.train.prune import prune
-
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=32)  # fmt: skip
-    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    pruned = pruned_tiny_model(tmp_path)
     reference = minilm.load(pruned, engine="numpy").encode(TEXTS)
     out = tmp_path / "fp32"
     assert main(["-q", "export", str(out), "--format", "sentence-transformers", "--model", str(pruned),

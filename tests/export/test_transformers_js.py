@@ -18,8 +18,8 @@ from minilm.cli.main import main
 from minilm.errors import MissingExtraError
 from minilm.export import export
 
-from ..conftest import BertConfig, write_tiny_model
 from .onnx_reader import worst_cosine
+from .pruned import pruned_tiny_model
 
 JS = Path(__file__).parent / "js"
 TEXTS = ["the cat sat on the mat", "a happy person", "hello world !", "é", "the dog is running today ."]
@@ -53,11 +53,7 @@ def test_real_model_fp32_and_quantized(tmp_path: Path, golden) -> None:  # type:
 
 
 def test_pruned_model(tmp_path: Path) -> None:
-    from minilm.train.prune import prune
-
-    config = BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=4, num_attention_heads=2,
-                        intermediate_size=16, max_position_embeddings=32)  # fmt: skip
-    pruned = prune(write_tiny_model(tmp_path / "four", config=config), [0, 1, 3], tmp_path / "pruned")
+    pruned = pruned_tiny_model(tmp_path)
     folder = tmp_path / "pruned-js"
     export(folder, "transformers.js", model=pruned)
     model = minilm.load(pruned, engine="numpy")
