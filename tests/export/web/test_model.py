@@ -129,6 +129,15 @@ def test_bad_input_rejects_with_a_clear_error(int8_page: Any) -> None:
     assert rejected(int8_page, "window.minilm.embed([])") is None
 
 
+def test_load_marks_its_stages_in_order(int8_page: Any) -> None:
+    marks = int8_page.execute_script(
+        "return window.minilm.ready.then(() => performance.getEntriesByType('mark')"
+        ".filter(m => m.name.startsWith('minilm:')).map(m => [m.name, m.startTime]))"
+    )
+    assert [name for name, _ in marks] == ["minilm:manifest", "minilm:files", "minilm:session", "minilm:ready"]
+    assert [t for _, t in marks] == sorted(t for _, t in marks)
+
+
 def test_tiny_model_ids_and_vectors_with_threads(tiny_site: tuple[Path, Path], tmp_path: Path) -> None:
     """The tiny model's page, once single-threaded and once cross-origin isolated (COOP/COEP: wasm threads)."""
     folder, site = tiny_site

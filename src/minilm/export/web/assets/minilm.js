@@ -39,18 +39,25 @@ function checkTexts(texts) {
 
 // options.threads: wasm threads (default: up to 4 when the page is cross-origin isolated, else 1);
 // options.batchSize: texts per run (default 16)
+// load's stages are User Timing marks (minilm:manifest, minilm:files, minilm:session, minilm:ready), seen in a
+// browser's performance panel and by performance.getEntriesByType('mark').
 export async function load(baseUrl, options = {}) {
   const base = folder(baseUrl);
   const manifest = await fetchJson(new URL('minilm_web.json', base));
+  performance.mark('minilm:manifest');
+  const files = Promise.all(  // fetched while onnxruntime-web's module loads
+    [manifest.wasm_file, manifest.tokenizer_file, manifest.model_file].map(file => fetchBytes(new URL(file, base))));
+  files.catch(() => {});  // a failed fetch rejects at the await below, not as an unhandled rejection first
   const ort = await import(new URL('ort/ort.wasm.min.mjs', base).href);
   ort.env.wasm.wasmPaths = new URL('ort/', base).href;
   const isolated = globalThis.crossOriginIsolated === true;  // threads need SharedArrayBuffer: COOP + COEP headers
   ort.env.wasm.numThreads = options.threads ?? (isolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1);
-  const [wasm, tokenizerBytes, modelBytes] = await Promise.all(
-    [manifest.wasm_file, manifest.tokenizer_file, manifest.model_file].map(file => fetchBytes(new URL(file, base))));
+  const [wasm, tokenizerBytes, modelBytes] = await files;
+  performance.mark('minilm:files');
   ort.env.wasm.wasmBinary = wasm;  // ort then loads only its .mjs glue from wasmPaths
   const session = await ort.InferenceSession.create(modelBytes,
     { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  performance.mark('minilm:session');
   const data = JSON.parse(new TextDecoder().decode(tokenizerBytes));
   const tokenizer = new Tokenizer(data);
   const batchSize = options.batchSize ?? BATCH;
@@ -117,5 +124,6 @@ export async function load(baseUrl, options = {}) {
     if (!searcher) throw new Error('search: this export has no index (export with --index NAME)');
     return searcher.search(query, k, options);
   };
+  performance.mark('minilm:ready');
   return model;
 }
