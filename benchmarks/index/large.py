@@ -176,7 +176,8 @@ def truth_phase(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     return {"truth_s": time.perf_counter() - t, "appended": appended, **proc_status()}
 
 
-def query(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
+def query(scratch: Path, size: int, ivf_threshold: int,
+          plans: list[tuple[int, int]] | None = None) -> dict[str, Any]:  # fmt: skip
     from minilm.index import Index, ranking
     from minilm.index.vectors import IVF_PLANS
 
@@ -187,7 +188,7 @@ def query(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     open_s = time.perf_counter() - t0
     want = truth(scratch, size, appended=len(ix) > len(corpus) + size)
     out: dict[str, Any] = {"open_s": open_s, "kind": ix._structure.vectors.search_kind}  # type: ignore[union-attr]
-    plans = sorted({(probes, depth) for _, probes, depth in IVF_PLANS} | set(PLANS))
+    plans = sorted({(probes, depth) for _, probes, depth in IVF_PLANS} | set(PLANS)) if plans is None else plans
     out["default"] = list(ranking.ivf_plan(ix.settings["recall"]))
     for probes, depth in plans:
         ranking.ivf_plan = lambda recall, plan=(probes, depth): plan  # type: ignore[misc]  # this plan
@@ -242,13 +243,17 @@ def main() -> None:
     parser.add_argument("--dir", required=True, help="scratch directory (the index, cached vectors)")
     parser.add_argument("--ivf-threshold", type=int, default=200_000, help="chunks from which the inverted file")
     parser.add_argument("--phase", choices=sorted(PHASES), help="run one phase in this process")
+    parser.add_argument("--plans", nargs="+", metavar="LISTS:DEPTH",
+                        help="the query phase's plans (lists probed:candidates rescored), not its own")  # fmt: skip
     parser.add_argument("--phases", nargs="+", choices=sorted(PHASES), default=["build", "truth", "query", "append",
                         "truth", "query"])  # fmt: skip
     args = parser.parse_args()
     scratch = Path(args.dir)
     scratch.mkdir(parents=True, exist_ok=True)
     if args.phase:
-        result = {"phase": args.phase, **PHASES[args.phase](scratch, args.size, args.ivf_threshold),
+        plans = [tuple(int(n) for n in p.split(":")) for p in args.plans or []]
+        extra = {"plans": plans} if plans and args.phase == "query" else {}
+        result = {"phase": args.phase, **PHASES[args.phase](scratch, args.size, args.ivf_threshold, **extra),
                   "load": os.getloadavg()[0], "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
         with open(scratch / f"results-{args.size}.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps(result) + "\n")
@@ -258,7 +263,8 @@ def main() -> None:
     real_vectors(scratch)
     for phase in args.phases:
         cmd = [sys.executable, "-m", "benchmarks.index.large", "--size", str(args.size), "--dir", str(scratch),
-               "--ivf-threshold", str(args.ivf_threshold), "--phase", phase]  # fmt: skip
+               "--ivf-threshold", str(args.ivf_threshold), "--phase", phase, *(["--plans", *args.plans] if args.plans
+               else [])]  # fmt: skip
         # stderr (progress) passes through; the phase's figures are its last stdout line
         done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
         if done.returncode:

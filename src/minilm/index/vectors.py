@@ -41,6 +41,7 @@ STORAGES = ("float32", "int8", "binary")
 SEARCHES = ("exact", "hnsw", "ivf")
 IVF_LISTS = 4096  # coarse lists of a large index (fewer when trained on fewer than IVF_LISTS * 39 vectors)
 PQ_DIMENSIONS = 8  # dimensions per byte of a vector's product-quantizer code in the inverted file (48 B at 384-d)
+ASSIGN_EF = 128  # HNSW candidates searched for the nearest list of a vector added to the inverted file
 TRAIN_PER_LIST = 39  # training vectors per coarse list (faiss's k-means wants at least this many)
 # (recall@10 reached, lists probed, candidates rescored) of the inverted file: the recall each setting reached in
 # benchmarks/index/large.py at 115k chunks (1,421 lists); not yet measured at millions of chunks. A target
@@ -123,6 +124,9 @@ class VectorIndex:
         ivf.do_polysemous_training = False
         made.train(sample)
         ivf.clustering_index = None  # `flat` (owned here) is freed after this call
+        # a vector added later goes to the list the graph finds nearest: a wider graph search than faiss's
+        # default (16) finds its true nearest list more often, which searches need to find it again
+        f.downcast_index(ivf.quantizer).hnsw.efSearch = ASSIGN_EF
         self.index = made
 
     def _new_index(self, sample: np.ndarray) -> Any:
