@@ -16,7 +16,7 @@ import pytest
 from minilm.errors import IndexCorruptError, InputError
 from minilm.index import Index
 from minilm.index.vector_file import CODES, KEYS, row_dtype
-from minilm.index.vectors import VectorIndex
+from minilm.index.vectors import ASSIGN_EF, VectorIndex
 from tests.conftest import ROOT
 
 DIM = 96
@@ -101,6 +101,36 @@ def test_appends_extend_the_trained_structure_without_training_again(
         assert ix.search(v[3999], k=1)[0].doc_id == "d3999"
         ix.delete(["d3999"])
         assert ix.search(v[3999], k=1)[0].doc_id != "d3999"
+
+
+def list_agreement(vi: VectorIndex, vectors: np.ndarray) -> float:
+    """Share of `vectors` whose list, as the inverted file assigns it, holds the nearest centre."""
+    import faiss
+
+    ivf = faiss.extract_index_ivf(vi.index)
+    centres = ivf.quantizer.reconstruct_n(0, ivf.nlist)
+    _, assigned = ivf.quantizer.search(vectors, 1)
+    return float(np.mean(assigned[:, 0] == np.argmax(vectors @ centres.T, axis=1)))
+
+
+def test_added_vectors_go_to_their_nearest_list_and_the_setting_is_saved(index_dir: Path) -> None:
+    """The assignment search width is set on the trained structure and read back with it. (At this size even
+    faiss's default width finds the nearest list; the 10M benchmark is where it mattered.)"""
+    import faiss
+
+    v = clustered(8000, clusters=200)
+    with create(index_dir, ivf_threshold=6000) as ix:
+        add(ix, v, 0, batch=2000)
+        vi = ix._structure.vectors
+        assert vi is not None and vi.search_kind == "ivf"
+        quantizer = faiss.downcast_index(faiss.extract_index_ivf(vi.index).quantizer)
+        assert quantizer.hnsw.efSearch == ASSIGN_EF
+        assert list_agreement(vi, v) >= 0.99
+    with Index.open(index_dir, cache=False) as ix:  # the structure read back from vectors.npz
+        ix.refresh()
+        vi = ix._structure.vectors
+        assert vi is not None
+        assert faiss.downcast_index(faiss.extract_index_ivf(vi.index).quantizer).hnsw.efSearch == ASSIGN_EF
 
 
 def test_auto_switches_from_exact_to_the_inverted_file_by_size(index_dir: Path) -> None:

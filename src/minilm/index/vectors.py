@@ -44,9 +44,10 @@ PQ_DIMENSIONS = 8  # dimensions per byte of a vector's product-quantizer code in
 ASSIGN_EF = 128  # HNSW candidates searched for the nearest list of a vector added to the inverted file
 TRAIN_PER_LIST = 39  # training vectors per coarse list (faiss's k-means wants at least this many)
 # (recall@10 reached, lists probed, candidates rescored) of the inverted file: the recall each setting reached in
-# benchmarks/index/large.py at 115k chunks (1,421 lists); not yet measured at millions of chunks. A target
-# above the last one gets the last plan.
-IVF_PLANS = ((0.83, 16, 100), (0.91, 32, 200), (0.95, 64, 500))
+# benchmarks/index/large.py at 10M chunks (4,096 lists; the lower of two runs, before and after a 100k append).
+# Smaller indexes reach more with the same plan. A target above the last one gets the last plan.
+IVF_PLANS = ((0.54, 16, 100), (0.65, 32, 200), (0.78, 64, 500), (0.87, 128, 1000), (0.92, 256, 2000),
+             (0.95, 512, 4000))  # fmt: skip
 
 
 def ivf_plan(recall: float) -> tuple[int, int]:
