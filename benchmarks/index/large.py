@@ -234,6 +234,14 @@ def append(scratch: Path, size: int, ivf_threshold: int) -> dict[str, Any]:
     return out
 
 
+def plan(text: str) -> tuple[int, int]:
+    """LISTS:DEPTH of --plans."""
+    probes, sep, depth = text.partition(":")
+    if not (sep and probes.isdigit() and depth.isdigit() and int(probes) > 0 and int(depth) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LISTS:DEPTH, two positive integers (64:500)")
+    return int(probes), int(depth)
+
+
 PHASES = {"build": build, "truth": truth_phase, "query": query, "append": append}
 
 
@@ -243,7 +251,7 @@ def main() -> None:
     parser.add_argument("--dir", required=True, help="scratch directory (the index, cached vectors)")
     parser.add_argument("--ivf-threshold", type=int, default=200_000, help="chunks from which the inverted file")
     parser.add_argument("--phase", choices=sorted(PHASES), help="run one phase in this process")
-    parser.add_argument("--plans", nargs="+", metavar="LISTS:DEPTH",
+    parser.add_argument("--plans", nargs="+", type=plan, metavar="LISTS:DEPTH",
                         help="the query phase's plans (lists probed:candidates rescored), not its own")  # fmt: skip
     parser.add_argument("--phases", nargs="+", choices=sorted(PHASES), default=["build", "truth", "query", "append",
                         "truth", "query"])  # fmt: skip
@@ -251,8 +259,7 @@ def main() -> None:
     scratch = Path(args.dir)
     scratch.mkdir(parents=True, exist_ok=True)
     if args.phase:
-        plans = [tuple(int(n) for n in p.split(":")) for p in args.plans or []]
-        extra = {"plans": plans} if plans and args.phase == "query" else {}
+        extra = {"plans": args.plans} if args.plans and args.phase == "query" else {}
         result = {"phase": args.phase, **PHASES[args.phase](scratch, args.size, args.ivf_threshold, **extra),
                   "load": os.getloadavg()[0], "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
         with open(scratch / f"results-{args.size}.jsonl", "a", encoding="utf-8") as log:
@@ -263,8 +270,9 @@ def main() -> None:
     real_vectors(scratch)
     for phase in args.phases:
         cmd = [sys.executable, "-m", "benchmarks.index.large", "--size", str(args.size), "--dir", str(scratch),
-               "--ivf-threshold", str(args.ivf_threshold), "--phase", phase, *(["--plans", *args.plans] if args.plans
-               else [])]  # fmt: skip
+               "--ivf-threshold", str(args.ivf_threshold), "--phase", phase]  # fmt: skip
+        if args.plans:
+            cmd += ["--plans", *(f"{probes}:{depth}" for probes, depth in args.plans)]
         # stderr (progress) passes through; the phase's figures are its last stdout line
         done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
         if done.returncode:

@@ -125,10 +125,7 @@ class VectorIndex:
         ivf.do_polysemous_training = False
         made.train(sample)
         ivf.clustering_index = None  # `flat` (owned here) is freed after this call
-        # a vector added later goes to the list the graph finds nearest: a wider graph search than faiss's
-        # default (16) finds its true nearest list more often, which searches need to find it again
-        f.downcast_index(ivf.quantizer).hnsw.efSearch = ASSIGN_EF
-        self.index = made
+        self.index = _assign_widely(f, made)
 
     def _new_index(self, sample: np.ndarray) -> Any:
         f, d = self.faiss, self.dimension
@@ -334,7 +331,16 @@ class VectorIndex:
                 raise ValueError(f"{len(keys)} keys for {index.ntotal if index is not None else 0} vectors")
         except Exception as exc:  # faiss raises RuntimeError, numpy ValueError/OSError/zipfile errors
             raise IndexCorruptError(f"{path} cannot be read back ({type(exc).__name__}: {exc})") from None
+        if search == "ivf" and index is not None:  # structures saved before ASSIGN_EF get it for their appends
+            _assign_widely(f, index)
         return cls(dimension, storage, search, index, keys, alive), generation
+
+
+def _assign_widely(f: Any, ivf_index: Any) -> Any:
+    """`ivf_index` with its coarse graph searching ASSIGN_EF candidates for an added vector's list: faiss's
+    default (16) misses the nearest list often enough that searches do not find the vector again."""
+    f.downcast_index(f.extract_index_ivf(ivf_index).quantizer).hnsw.efSearch = ASSIGN_EF
+    return ivf_index
 
 
 def _entry(saved: zipfile.ZipFile, name: str) -> np.ndarray:
